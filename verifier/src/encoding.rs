@@ -1,0 +1,144 @@
+//! Canonical text encodings of BN254 scalars, shared by every zkcredit crate.
+//!
+//! Public inputs travel as decimal strings (the convention of snarkjs and circom). To keep
+//! one field element from having several encodings, [`fr_from_decimal`] accepts exactly the
+//! strings [`fr_to_decimal`] produces: ASCII digits only, no sign, no leading zeros (except
+//! `"0"` itself), and a value strictly below the scalar field modulus
+//! r = 21888242871839275222246405745257275088548364400416034343698204186575808495617.
+
+use ark_bn254::Fr;
+use ark_ff::{BigInteger, PrimeField};
+
+/// Why a string is not the canonical decimal encoding of a BN254 scalar.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecimalError {
+    /// The string is empty.
+    #[error("empty decimal string")]
+    Empty,
+    /// The string contains something other than ASCII digits (a sign, whitespace, ...).
+    #[error("not a decimal number: only ASCII digits 0-9 are allowed")]
+    NotDigits,
+    /// The string has a leading zero and is not `"0"`.
+    #[error("leading zeros are not allowed")]
+    LeadingZero,
+    /// The value is at least the scalar field modulus.
+    #[error("value is not below the BN254 scalar field modulus")]
+    OutOfField,
+}
+
+/// Parses the canonical decimal encoding of a BN254 scalar.
+///
+/// # Errors
+/// [`DecimalError`] when `s` is empty, contains a non-digit, has a leading zero, or denotes a
+/// value ≥ the scalar field modulus (such values are rejected, never reduced).
+pub fn fr_from_decimal(s: &str) -> Result<Fr, DecimalError> {
+    let bytes = s.as_bytes();
+    if bytes.is_empty() {
+        return Err(DecimalError::Empty);
+    }
+    if !bytes.iter().all(u8::is_ascii_digit) {
+        return Err(DecimalError::NotDigits);
+    }
+    if bytes.len() > 1 && bytes[0] == b'0' {
+        return Err(DecimalError::LeadingZero);
+    }
+    // Accumulate into four little-endian 64-bit limbs; a carry out of the top limb means the
+    // value is ≥ 2^256 > r.
+    let mut limbs = [0u64; 4];
+    for &digit in bytes {
+        let mut carry = u128::from(digit - b'0');
+        for limb in &mut limbs {
+            let wide = u128::from(*limb) * 10 + carry;
+            // Truncation intended: keep the low 64 bits, carry the rest.
+            *limb = wide as u64;
+            carry = wide >> 64;
+        }
+        if carry != 0 {
+            return Err(DecimalError::OutOfField);
+        }
+    }
+    // `from_bigint` returns `None` exactly when the value is ≥ the modulus.
+    Fr::from_bigint(ark_ff::BigInt::new(limbs)).ok_or(DecimalError::OutOfField)
+}
+
+/// The canonical decimal encoding of `x` (the inverse of [`fr_from_decimal`]).
+#[must_use]
+pub fn fr_to_decimal(x: &Fr) -> String {
+    x.into_bigint().to_string()
+}
+
+/// The 32-byte little-endian encoding of `x` (its canonical representative, not Montgomery
+/// form), as absorbed into transcripts.
+#[must_use]
+pub fn fr_to_le_bytes(x: &Fr) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&x.into_bigint().to_bytes_le());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ff::{One, Zero};
+
+    const R: &str = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
+    const R_MINUS_1: &str =
+        "21888242871839275222246405745257275088548364400416034343698204186575808495616";
+    const R_PLUS_1: &str =
+        "21888242871839275222246405745257275088548364400416034343698204186575808495618";
+
+    #[test]
+    fn modulus_constant_matches_arkworks() {
+        assert_eq!(Fr::MODULUS.to_string(), R);
+    }
+
+    #[test]
+    fn accepts_canonical() {
+        assert_eq!(fr_from_decimal("0"), Ok(Fr::zero()));
+        assert_eq!(fr_from_decimal("1"), Ok(Fr::one()));
+        assert_eq!(fr_from_decimal("42"), Ok(Fr::from(42u64)));
+        assert_eq!(fr_from_decimal(R_MINUS_1), Ok(-Fr::one()));
+        assert_eq!(
+            fr_from_decimal("18446744073709551616"),
+            Ok(Fr::from(u128::from(u64::MAX) + 1))
+        );
+    }
+
+    #[test]
+    fn rejects_non_canonical() {
+        assert_eq!(fr_from_decimal(""), Err(DecimalError::Empty));
+        assert_eq!(fr_from_decimal("-1"), Err(DecimalError::NotDigits));
+        assert_eq!(fr_from_decimal("+1"), Err(DecimalError::NotDigits));
+        assert_eq!(fr_from_decimal(" 1"), Err(DecimalError::NotDigits));
+        assert_eq!(fr_from_decimal("1 "), Err(DecimalError::NotDigits));
+        assert_eq!(fr_from_decimal("0x10"), Err(DecimalError::NotDigits));
+        assert_eq!(fr_from_decimal("1e3"), Err(DecimalError::NotDigits));
+        assert_eq!(fr_from_decimal("١"), Err(DecimalError::NotDigits)); // Arabic-Indic one
+        assert_eq!(fr_from_decimal("00"), Err(DecimalError::LeadingZero));
+        assert_eq!(fr_from_decimal("01"), Err(DecimalError::LeadingZero));
+        assert_eq!(fr_from_decimal(R), Err(DecimalError::OutOfField));
+        assert_eq!(fr_from_decimal(R_PLUS_1), Err(DecimalError::OutOfField));
+        // ≥ 2^256: overflows the limbs.
+        let huge = "9".repeat(100);
+        assert_eq!(fr_from_decimal(&huge), Err(DecimalError::OutOfField));
+        let two_256 =
+            "115792089237316195423570985008687907853269984665640564039457584007913129639936";
+        assert_eq!(fr_from_decimal(two_256), Err(DecimalError::OutOfField));
+    }
+
+    #[test]
+    fn round_trip() {
+        use ark_std::UniformRand;
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+        for _ in 0..200 {
+            let x = Fr::rand(&mut rng);
+            let s = fr_to_decimal(&x);
+            assert_eq!(fr_from_decimal(&s), Ok(x), "{s}");
+        }
+        assert_eq!(fr_to_decimal(&Fr::zero()), "0");
+        assert_eq!(fr_to_decimal(&-Fr::one()), R_MINUS_1);
+        assert_eq!(fr_to_le_bytes(&Fr::from(258u64))[..3], [2, 1, 0]);
+    }
+}
