@@ -1,0 +1,230 @@
+//! Circuit-specific Groth16 setup and the keys directory.
+
+use crate::ProveError;
+use ark_bn254::Bn254;
+use ark_groth16::{Groth16, ProvingKey};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use rand::{rngs::OsRng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+use zkcredit_circuits::circuit::{MembershipCircuit, PolicyCircuit};
+use zkcredit_circuits::credential::NUM_ATTRS;
+use zkcredit_circuits::policy::NUM_CLAUSES;
+use zkcredit_circuits::statement::CircuitId;
+use zkcredit_verifier::{
+    blake2b256, KeyMeta, VerifierKey, KEYS_FORMAT, META_FILE, PROVING_KEY_FILE, VERIFYING_KEY_FILE,
+};
+
+/// The shape recorded in `meta.json`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shape {
+    /// Tree depth.
+    pub depth: usize,
+    /// Attributes per credential (policy circuits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k: Option<usize>,
+    /// Clauses per policy (policy circuits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub c: Option<usize>,
+}
+
+impl From<CircuitId> for Shape {
+    fn from(id: CircuitId) -> Self {
+        match id {
+            CircuitId::Policy { depth } => Self {
+                depth,
+                k: Some(NUM_ATTRS),
+                c: Some(NUM_CLAUSES),
+            },
+            CircuitId::Membership { depth } => Self {
+                depth,
+                k: None,
+                c: None,
+            },
+        }
+    }
+}
+
+/// A proving key with its verifying key and metadata.
+pub struct ProvingKeys {
+    /// The circuit the keys are for.
+    pub id: CircuitId,
+    /// The Groth16 proving key.
+    pub pk: ProvingKey<Bn254>,
+    /// The verifying side (circuit id, prepared key, hash).
+    pub verifier: VerifierKey,
+    /// `meta.json`.
+    pub meta: KeyMeta,
+}
+
+impl core::fmt::Debug for ProvingKeys {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ProvingKeys")
+            .field("id", &self.id.to_string())
+            .field("vk_hash", &self.meta.vk_hash)
+            .field("insecure", &self.meta.insecure)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn pk_bytes(pk: &ProvingKey<Bn254>) -> Result<Vec<u8>, ProveError> {
+    let mut bytes = Vec::with_capacity(pk.uncompressed_size());
+    pk.serialize_uncompressed(&mut bytes)
+        .map_err(|e| ProveError::Keys(format!("encoding the proving key: {e}")))?;
+    Ok(bytes)
+}
+
+fn vk_bytes(vk: &ark_groth16::VerifyingKey<Bn254>) -> Result<Vec<u8>, ProveError> {
+    let mut bytes = Vec::new();
+    vk.serialize_compressed(&mut bytes)
+        .map_err(|e| ProveError::Keys(format!("encoding the verifying key: {e}")))?;
+    Ok(bytes)
+}
+
+/// Groth16 circuit-specific setup for `id`.
+///
+/// With `seed`, the setup randomness comes from ChaCha20 seeded with it: reproducible, and
+/// therefore **insecure** (anyone with the seed can forge proofs); the keys say so in their
+/// metadata. Without a seed the randomness comes from the operating system and is dropped
+/// when the function returns. Either way this is a single-party setup: whoever runs it could
+/// keep the toxic waste, so production keys need a multi-party ceremony.
+///
+/// # Errors
+/// [`ProveError::Synthesis`] if setup fails.
+pub fn setup(id: CircuitId, seed: Option<u64>) -> Result<ProvingKeys, ProveError> {
+    let mut rng = match seed {
+        Some(s) => ChaCha20Rng::seed_from_u64(s),
+        None => ChaCha20Rng::from_rng(OsRng).map_err(|e| ProveError::Synthesis(e.to_string()))?,
+    };
+    let pk = match id {
+        CircuitId::Policy { depth } => Groth16::<Bn254>::generate_random_parameters_with_reduction(
+            PolicyCircuit::blank(depth),
+            &mut rng,
+        ),
+        CircuitId::Membership { depth } => {
+            Groth16::<Bn254>::generate_random_parameters_with_reduction(
+                MembershipCircuit::blank(depth),
+                &mut rng,
+            )
+        }
+    }
+    .map_err(|e| ProveError::Synthesis(format!("setup of {id}: {e}")))?;
+    let insecure = seed.is_some();
+    let verifier = VerifierKey::from_vk(id.to_string(), pk.vk.clone(), insecure);
+    let meta = KeyMeta {
+        format: KEYS_FORMAT.to_string(),
+        circuit: id.to_string(),
+        num_public_inputs: id.num_public_inputs(),
+        vk_hash: verifier.vk_hash_hex(),
+        pk_hash: Some(hex::encode(blake2b256(&pk_bytes(&pk)?))),
+        insecure,
+        seed,
+        created_at: Some(unix_now()),
+    };
+    Ok(ProvingKeys {
+        id,
+        pk,
+        verifier,
+        meta,
+    })
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so a crash never leaves a
+/// half-written key behind.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProveError> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(ProveError::io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(ProveError::io(path))
+}
+
+impl ProvingKeys {
+    /// Whether the keys come from a seeded (reproducible, insecure) setup.
+    pub fn is_insecure(&self) -> bool {
+        self.meta.insecure
+    }
+
+    /// Writes the keys directory (`meta.json`, `verifying_key.bin`, `proving_key.bin`).
+    ///
+    /// # Errors
+    /// [`ProveError::Io`] or [`ProveError::Keys`].
+    pub fn save(&self, dir: &Path) -> Result<(), ProveError> {
+        std::fs::create_dir_all(dir).map_err(ProveError::io(dir))?;
+        let pk = pk_bytes(&self.pk)?;
+        let vk = vk_bytes(&self.pk.vk)?;
+        let mut meta = serde_json::to_value(&self.meta)
+            .map_err(|e| ProveError::Keys(format!("encoding meta.json: {e}")))?;
+        if let Some(obj) = meta.as_object_mut() {
+            obj.insert("shape".into(), serde_json::json!(Shape::from(self.id)));
+            obj.insert("pk_size".into(), serde_json::json!(pk.len()));
+            obj.insert("vk_size".into(), serde_json::json!(vk.len()));
+            if self.meta.insecure {
+                obj.insert(
+                    "warning".into(),
+                    "INSECURE: seeded setup, anyone with the seed can forge proofs; tests and demos only".into(),
+                );
+            }
+        }
+        let meta = serde_json::to_vec_pretty(&meta)
+            .map_err(|e| ProveError::Keys(format!("encoding meta.json: {e}")))?;
+        write_atomic(&dir.join(PROVING_KEY_FILE), &pk)?;
+        write_atomic(&dir.join(VERIFYING_KEY_FILE), &vk)?;
+        // meta.json last: a directory with a meta file has both keys.
+        write_atomic(&dir.join(META_FILE), &meta)
+    }
+
+    /// Loads a keys directory written by [`ProvingKeys::save`].
+    ///
+    /// The verifying key is fully validated; the proving key is checked against the
+    /// BLAKE2b-256 hash in `meta.json` and must carry the same verifying key.
+    ///
+    /// # Errors
+    /// [`ProveError::Keys`] for a missing, corrupt or mismatched file; [`ProveError::Io`].
+    pub fn load(dir: &Path) -> Result<Self, ProveError> {
+        let verifier = VerifierKey::load(dir)?;
+        let meta_path = dir.join(META_FILE);
+        let meta_text = std::fs::read(&meta_path).map_err(ProveError::io(&meta_path))?;
+        let meta: KeyMeta = serde_json::from_slice(&meta_text)
+            .map_err(|e| ProveError::Keys(format!("{}: {e}", meta_path.display())))?;
+        let id: CircuitId = meta
+            .circuit
+            .parse()
+            .map_err(|e| ProveError::Keys(format!("{}: {e}", meta_path.display())))?;
+        let pk_path = dir.join(PROVING_KEY_FILE);
+        let bytes = std::fs::read(&pk_path).map_err(ProveError::io(&pk_path))?;
+        let expected = meta
+            .pk_hash
+            .as_deref()
+            .ok_or_else(|| ProveError::Keys(format!("{}: no pk_hash", meta_path.display())))?;
+        let found = hex::encode(blake2b256(&bytes));
+        if found != expected.to_ascii_lowercase() {
+            return Err(ProveError::Keys(format!(
+                "{} is corrupt or replaced: BLAKE2b-256 {found}, meta.json pins {expected}",
+                pk_path.display()
+            )));
+        }
+        // Point validation skipped only because the hash of a file we wrote matched.
+        let pk = ProvingKey::<Bn254>::deserialize_uncompressed_unchecked(&bytes[..])
+            .map_err(|e| ProveError::Keys(format!("{}: {e}", pk_path.display())))?;
+        if pk.vk != *verifier.vk() {
+            return Err(ProveError::Keys(format!(
+                "{} and {} hold different verifying keys",
+                pk_path.display(),
+                dir.join(VERIFYING_KEY_FILE).display()
+            )));
+        }
+        Ok(Self {
+            id,
+            pk,
+            verifier,
+            meta,
+        })
+    }
+}

@@ -1,0 +1,27 @@
+//! Proving for zkcredit: trusted setup per circuit shape, key files, witness building with a
+//! native pre-check, and Groth16 proofs packed in the verifier's [`Envelope`].
+//!
+//! # Keys directory
+//! `setup` writes `meta.json` and `verifying_key.bin` exactly as `zkcredit-verifier` reads
+//! them, plus `proving_key.bin`: the arkworks *uncompressed* encoding of the proving key,
+//! pinned by its BLAKE2b-256 hash in `meta.json`. Loading hashes the file and, only because
+//! the hash matched a key we wrote, skips the (slow) point validation — the approach of
+//! zcash's parameter files. A proving key can only hurt its own holder's proofs anyway: the
+//! verifier never trusts it.
+//!
+//! # Never a proof that cannot verify
+//! Before proving, the statement is evaluated natively; a failing rule is refused with a
+//! message that names it ([`ProveError::Statement`]).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+mod keys;
+mod prove;
+
+pub use error::ProveError;
+pub use keys::{setup, ProvingKeys, Shape};
+pub use prove::{
+    check_membership, check_policy, prove_membership, prove_policy, MembershipInput, PolicyInput,
+};
+pub use zkcredit_verifier::{Envelope, VerifierKey};

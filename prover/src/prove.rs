@@ -1,0 +1,201 @@
+//! Witness building, the native pre-check, and proving.
+
+use crate::{ProveError, ProvingKeys};
+use ark_bn254::Bn254;
+use ark_groth16::Groth16;
+use ark_std::rand::{CryptoRng, RngCore};
+use zkcredit_circuits::circuit::{
+    MembershipCircuit, MembershipWitness, PolicyCircuit, PolicyWitness,
+};
+use zkcredit_circuits::field::to_decimal;
+use zkcredit_circuits::prelude::*;
+use zkcredit_verifier::Envelope;
+
+/// Everything a borrower needs to prove a policy.
+#[derive(Clone, Debug)]
+pub struct PolicyInput<'a> {
+    /// The borrower's identity (the credential's subject).
+    pub identity: &'a Identity,
+    /// The credential to prove from.
+    pub credential: &'a Credential,
+    /// Path of the credential's leaf in the registry.
+    pub path: MerklePath,
+    /// The registry root to prove against (one the verifier accepts).
+    pub root: Fr,
+    /// The lender's policy.
+    pub policy: &'a Policy,
+    /// The time at which the credential must be unexpired.
+    pub now: u64,
+    /// The request binding ([`LoanRequest::binding`]).
+    pub request: Fr,
+    /// The nullifier scope.
+    pub scope: Fr,
+}
+
+/// Evaluates the policy statement natively and builds the circuit's assignment.
+///
+/// # Errors
+/// [`ProveError::Statement`] naming the first rule that fails: the subject, the expiry, the
+/// registry, or the clause (with its terms).
+pub fn check_policy(
+    input: &PolicyInput<'_>,
+) -> Result<(PolicyStatement, PolicyWitness), ProveError> {
+    let c = input.credential;
+    if c.subject != input.identity.commitment() {
+        return Err(ProveError::Statement(format!(
+            "the credential's subject {} is not this identity's commitment {}",
+            to_decimal(&c.subject),
+            to_decimal(&input.identity.commitment())
+        )));
+    }
+    if !c.is_valid_at(input.now) {
+        return Err(ProveError::Statement(format!(
+            "credential expired at {} (now is {}; a credential is valid while now < expires_at)",
+            c.expires_at, input.now
+        )));
+    }
+    if input.path.root(c.leaf()) != input.root {
+        return Err(ProveError::Statement(format!(
+            "credential not in registry: its leaf {} under issuer {} does not open to root {} \
+             (not attested, revoked, or the path is for another root)",
+            to_decimal(&c.leaf()),
+            to_decimal(&c.issuer),
+            to_decimal(&input.root)
+        )));
+    }
+    let clauses = input.policy.padded()?;
+    input
+        .policy
+        .check(c.schema, &c.attrs)
+        .map_err(|f| ProveError::Statement(f.to_string()))?;
+    let statement = PolicyStatement {
+        root: input.root,
+        issuer: c.issuer,
+        now: input.now,
+        clauses,
+        request: input.request,
+        scope: input.scope,
+        nullifier: input.identity.nullifier(input.scope),
+    };
+    let witness = PolicyWitness::new(input.identity.secret(), c, input.path.clone());
+    Ok((statement, witness))
+}
+
+fn check_keys(keys: &ProvingKeys, expected: CircuitId) -> Result<(), ProveError> {
+    if keys.id != expected {
+        return Err(ProveError::WrongCircuit {
+            expected: expected.to_string(),
+            found: keys.id.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks the proof we just made with the verifying key: a proof that does not verify never
+/// leaves this crate (it would mean a bug, not a bad input — the pre-check already passed).
+fn self_check(keys: &ProvingKeys, envelope: Envelope) -> Result<Envelope, ProveError> {
+    keys.verifier.verify(&envelope).map_err(|e| {
+        ProveError::Synthesis(format!(
+            "internal error: the new proof does not verify: {e}"
+        ))
+    })?;
+    Ok(envelope)
+}
+
+/// Proves a policy statement.
+///
+/// # Errors
+/// [`ProveError::WrongCircuit`] for keys of another circuit or depth; [`ProveError::Statement`]
+/// when the statement is false; [`ProveError::Synthesis`] on prover failure.
+pub fn prove_policy<R: RngCore + CryptoRng>(
+    keys: &ProvingKeys,
+    input: &PolicyInput<'_>,
+    rng: &mut R,
+) -> Result<Envelope, ProveError> {
+    let depth = input.path.depth();
+    check_keys(keys, CircuitId::Policy { depth })?;
+    let (statement, witness) = check_policy(input)?;
+    let public_inputs = statement.public_inputs();
+    let circuit = PolicyCircuit::new(depth, statement, witness)?;
+    let proof = Groth16::<Bn254>::create_random_proof_with_reduction(circuit, &keys.pk, rng)
+        .map_err(|e| ProveError::Synthesis(e.to_string()))?;
+    self_check(
+        keys,
+        Envelope {
+            circuit: keys.id.to_string(),
+            vk_hash: Some(keys.verifier.vk_hash()),
+            public_inputs,
+            proof,
+        },
+    )
+}
+
+/// Everything a member needs for a membership proof.
+#[derive(Clone, Debug)]
+pub struct MembershipInput<'a> {
+    /// The member's identity; the tree holds its commitment.
+    pub identity: &'a Identity,
+    /// Path of the member's leaf.
+    pub path: MerklePath,
+    /// Root of the member tree.
+    pub root: Fr,
+    /// Nullifier scope (e.g. the proposal id).
+    pub scope: Fr,
+    /// The bound signal (e.g. the hash of the vote).
+    pub signal: Fr,
+}
+
+/// Evaluates the membership statement natively and builds the assignment.
+///
+/// # Errors
+/// [`ProveError::Statement`] when the identity is not under the root.
+pub fn check_membership(
+    input: &MembershipInput<'_>,
+) -> Result<(MembershipStatement, MembershipWitness), ProveError> {
+    if input.path.root(input.identity.commitment()) != input.root {
+        return Err(ProveError::Statement(format!(
+            "not a member: identity commitment {} does not open to root {}",
+            to_decimal(&input.identity.commitment()),
+            to_decimal(&input.root)
+        )));
+    }
+    Ok((
+        MembershipStatement {
+            root: input.root,
+            scope: input.scope,
+            nullifier: input.identity.nullifier(input.scope),
+            signal: input.signal,
+        },
+        MembershipWitness {
+            secret: input.identity.secret(),
+            path: input.path.clone(),
+        },
+    ))
+}
+
+/// Proves a membership statement.
+///
+/// # Errors
+/// As [`prove_policy`].
+pub fn prove_membership<R: RngCore + CryptoRng>(
+    keys: &ProvingKeys,
+    input: &MembershipInput<'_>,
+    rng: &mut R,
+) -> Result<Envelope, ProveError> {
+    let depth = input.path.depth();
+    check_keys(keys, CircuitId::Membership { depth })?;
+    let (statement, witness) = check_membership(input)?;
+    let public_inputs = statement.public_inputs();
+    let circuit = MembershipCircuit::new(depth, statement, witness)?;
+    let proof = Groth16::<Bn254>::create_random_proof_with_reduction(circuit, &keys.pk, rng)
+        .map_err(|e| ProveError::Synthesis(e.to_string()))?;
+    self_check(
+        keys,
+        Envelope {
+            circuit: keys.id.to_string(),
+            vk_hash: Some(keys.verifier.vk_hash()),
+            public_inputs,
+            proof,
+        },
+    )
+}

@@ -1,0 +1,232 @@
+//! Setup, key files, proving and the native pre-check, against real Groth16 proofs.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::sync::OnceLock;
+use zkcredit_circuits::credential::SCHEMA_BUREAU_V1;
+use zkcredit_circuits::field;
+use zkcredit_circuits::prelude::*;
+use zkcredit_prover::*;
+use zkcredit_verifier::VerifyError;
+
+const DEPTH: usize = 20;
+const NOW: u64 = 1_760_000_000;
+
+fn policy_keys() -> &'static ProvingKeys {
+    static K: OnceLock<ProvingKeys> = OnceLock::new();
+    K.get_or_init(|| setup(CircuitId::Policy { depth: DEPTH }, Some(1)).unwrap())
+}
+
+fn membership_keys() -> &'static ProvingKeys {
+    static K: OnceLock<ProvingKeys> = OnceLock::new();
+    K.get_or_init(|| setup(CircuitId::Membership { depth: DEPTH }, Some(2)).unwrap())
+}
+
+struct World {
+    identity: Identity,
+    credential: Credential,
+    tree: MerkleTree,
+    index: u64,
+    policy: Policy,
+}
+
+fn world() -> World {
+    let mut rng = ChaCha20Rng::seed_from_u64(10);
+    let identity = Identity::random(&mut rng);
+    let credential = Credential {
+        schema: SCHEMA_BUREAU_V1,
+        issuer: Fr::from(1001u64),
+        subject: identity.commitment(),
+        attrs: [720, 500_000, 100_000, 2_000_000, 36, 1, 0, 48],
+        issued_at: NOW - 1000,
+        expires_at: NOW + 1000,
+        salt: Fr::from(99u64),
+    };
+    let mut tree = MerkleTree::new(DEPTH).unwrap();
+    tree.append(Fr::from(5u64)).unwrap();
+    let index = tree.append(credential.leaf()).unwrap();
+    let policy = Policy::new(vec![
+        Clause::at_least(0, 650),
+        Clause {
+            coeffs: [0, 3600, -10000, 0, 0, 0, 0, 0],
+            constant: -50_000 * 10_000,
+        },
+    ])
+    .unwrap();
+    World {
+        identity,
+        credential,
+        tree,
+        index,
+        policy,
+    }
+}
+
+impl World {
+    fn input(&self) -> PolicyInput<'_> {
+        PolicyInput {
+            identity: &self.identity,
+            credential: &self.credential,
+            path: self.tree.path(self.index).unwrap(),
+            root: self.tree.root(),
+            policy: &self.policy,
+            now: NOW,
+            request: Fr::from(4242u64),
+            scope: Fr::from(7u64),
+        }
+    }
+}
+
+fn rng() -> ChaCha20Rng {
+    ChaCha20Rng::seed_from_u64(77)
+}
+
+#[test]
+fn policy_proof_verifies_and_binds_every_public_input() {
+    let w = world();
+    let keys = policy_keys();
+    let env = prove_policy(keys, &w.input(), &mut rng()).unwrap();
+    assert_eq!(env.circuit, "policy-d20-k8-c4");
+    assert_eq!(env.public_inputs.len(), 42);
+    keys.verifier.verify(&env).unwrap();
+    for i in 0..42 {
+        let mut bad = env.clone();
+        bad.public_inputs[i] += Fr::from(1u64);
+        assert!(
+            matches!(keys.verifier.verify(&bad), Err(VerifyError::InvalidProof)),
+            "public input {i} is bound"
+        );
+    }
+    // The JSON file round-trips through the strict decoder.
+    let json = serde_json::to_string(&env.to_file(NOW, keys.is_insecure())).unwrap();
+    let back = Envelope::from_json(&json).unwrap();
+    keys.verifier.verify(&back).unwrap();
+}
+
+#[test]
+fn refuses_false_statements_naming_the_rule() {
+    let w = world();
+    let keys = policy_keys();
+    let msg = |input: &PolicyInput<'_>| {
+        prove_policy(keys, input, &mut rng())
+            .unwrap_err()
+            .to_string()
+    };
+
+    let mut input = w.input();
+    input.now = w.credential.expires_at;
+    assert!(
+        msg(&input).starts_with("credential expired at"),
+        "{}",
+        msg(&input)
+    );
+
+    let strict = Policy::new(vec![
+        Clause::at_least(0, 650),
+        Clause::at_least(3, 5_000_000),
+    ])
+    .unwrap();
+    let mut input = w.input();
+    input.policy = &strict;
+    assert_eq!(
+        msg(&input),
+        "clause 1 (balance - 5000000 >= 0) fails: the left-hand side is -3000000"
+    );
+
+    let mut input = w.input();
+    input.root = Fr::from(1u64);
+    assert!(msg(&input).starts_with("credential not in registry"));
+
+    let other = Identity::from_secret(Fr::from(3u64));
+    let mut input = w.input();
+    input.identity = &other;
+    assert!(msg(&input).contains("is not this identity's commitment"));
+
+    // Keys of the other circuit, or another depth, are refused before any work.
+    let input = w.input();
+    let e = prove_policy(membership_keys(), &input, &mut rng()).unwrap_err();
+    assert!(matches!(e, ProveError::WrongCircuit { .. }), "{e}");
+}
+
+#[test]
+fn membership_proof_binds_signal_and_rejects_mixed_keys() {
+    let mut r = rng();
+    let me = Identity::random(&mut r);
+    let mut tree = MerkleTree::new(DEPTH).unwrap();
+    tree.append(Identity::random(&mut r).commitment()).unwrap();
+    let index = tree.append(me.commitment()).unwrap();
+    let input = MembershipInput {
+        identity: &me,
+        path: tree.path(index).unwrap(),
+        root: tree.root(),
+        scope: Fr::from(1u64),
+        signal: Fr::from(2u64),
+    };
+    let keys = membership_keys();
+    let env = prove_membership(keys, &input, &mut r).unwrap();
+    keys.verifier.verify(&env).unwrap();
+    for i in 0..4 {
+        let mut bad = env.clone();
+        bad.public_inputs[i] += Fr::from(1u64);
+        assert!(
+            matches!(keys.verifier.verify(&bad), Err(VerifyError::InvalidProof)),
+            "input {i}"
+        );
+    }
+    // A membership proof presented to the policy key is an error, never a `false`.
+    assert!(matches!(
+        policy_keys().verifier.verify(&env),
+        Err(VerifyError::WrongCircuit { .. })
+    ));
+    // A non-member cannot even start.
+    let outsider = Identity::from_secret(Fr::from(5u64));
+    let bad = MembershipInput {
+        identity: &outsider,
+        ..input.clone()
+    };
+    assert!(prove_membership(keys, &bad, &mut r)
+        .unwrap_err()
+        .to_string()
+        .starts_with("not a member"));
+}
+
+#[test]
+fn keys_directory_round_trips_and_detects_tampering() {
+    let keys = membership_keys();
+    let dir = std::env::temp_dir().join(format!("zkcredit-keys-{}", std::process::id()));
+    keys.save(&dir).unwrap();
+    let loaded = ProvingKeys::load(&dir).unwrap();
+    assert_eq!(loaded.id, keys.id);
+    assert!(loaded.is_insecure());
+    assert_eq!(loaded.meta.vk_hash, keys.meta.vk_hash);
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["circuit"], "membership-d20");
+    assert_eq!(meta["shape"]["depth"], 20);
+    assert!(meta["warning"].as_str().unwrap().starts_with("INSECURE"));
+    // a seeded setup is reproducible
+    let again = setup(CircuitId::Membership { depth: DEPTH }, Some(2)).unwrap();
+    assert_eq!(again.meta.vk_hash, keys.meta.vk_hash);
+    assert_eq!(again.meta.pk_hash, keys.meta.pk_hash);
+    // flip one byte of the proving key
+    let pk_path = dir.join("proving_key.bin");
+    let mut bytes = std::fs::read(&pk_path).unwrap();
+    bytes[1000] ^= 1;
+    std::fs::write(&pk_path, &bytes).unwrap();
+    let e = ProvingKeys::load(&dir).unwrap_err().to_string();
+    assert!(e.contains("corrupt or replaced"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    let e = ProvingKeys::load(&dir).unwrap_err();
+    assert!(
+        matches!(e, ProveError::Verify(VerifyError::Io { .. })),
+        "{e}"
+    );
+}
+
+#[test]
+fn unseeded_setup_is_not_marked_insecure() {
+    let keys = setup(CircuitId::Membership { depth: 2 }, None).unwrap();
+    assert!(!keys.is_insecure());
+    assert_eq!(keys.meta.seed, None);
+    let _ = field::to_decimal(&Fr::from(0u64));
+}
