@@ -1,9 +1,10 @@
 //! Circuit-specific Groth16 setup and the keys directory.
 
+use crate::groth16::CachedProver;
 use crate::ProveError;
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, ProvingKey};
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_serialize::CanonicalSerialize;
 use rand::{rngs::OsRng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
@@ -57,6 +58,8 @@ pub struct ProvingKeys {
     pub verifier: VerifierKey,
     /// `meta.json`.
     pub meta: KeyMeta,
+    /// The circuit's constraint matrices, synthesized once for all proofs.
+    pub prover: CachedProver,
 }
 
 impl core::fmt::Debug for ProvingKeys {
@@ -76,10 +79,14 @@ fn unix_now() -> u64 {
 }
 
 fn pk_bytes(pk: &ProvingKey<Bn254>) -> Result<Vec<u8>, ProveError> {
-    let mut bytes = Vec::with_capacity(pk.uncompressed_size());
-    pk.serialize_uncompressed(&mut bytes)
-        .map_err(|e| ProveError::Keys(format!("encoding the proving key: {e}")))?;
-    Ok(bytes)
+    crate::pk_file::encode(pk)
+}
+
+fn cached_prover(id: CircuitId, pk: &ProvingKey<Bn254>) -> Result<CachedProver, ProveError> {
+    match id {
+        CircuitId::Policy { depth } => CachedProver::new(pk, PolicyCircuit::blank(depth)),
+        CircuitId::Membership { depth } => CachedProver::new(pk, MembershipCircuit::blank(depth)),
+    }
 }
 
 fn vk_bytes(vk: &ark_groth16::VerifyingKey<Bn254>) -> Result<Vec<u8>, ProveError> {
@@ -129,11 +136,13 @@ pub fn setup(id: CircuitId, seed: Option<u64>) -> Result<ProvingKeys, ProveError
         seed,
         created_at: Some(unix_now()),
     };
+    let prover = cached_prover(id, &pk)?;
     Ok(ProvingKeys {
         id,
         pk,
         verifier,
         meta,
+        prover,
     })
 }
 
@@ -211,7 +220,7 @@ impl ProvingKeys {
             )));
         }
         // Point validation skipped only because the hash of a file we wrote matched.
-        let pk = ProvingKey::<Bn254>::deserialize_uncompressed_unchecked(&bytes[..])
+        let pk = crate::pk_file::decode(&bytes)
             .map_err(|e| ProveError::Keys(format!("{}: {e}", pk_path.display())))?;
         if pk.vk != *verifier.vk() {
             return Err(ProveError::Keys(format!(
@@ -220,11 +229,13 @@ impl ProvingKeys {
                 dir.join(VERIFYING_KEY_FILE).display()
             )));
         }
+        let prover = cached_prover(id, &pk)?;
         Ok(Self {
             id,
             pk,
             verifier,
             meta,
+            prover,
         })
     }
 }

@@ -3,11 +3,16 @@
 //!
 //! # Keys directory
 //! `setup` writes `meta.json` and `verifying_key.bin` exactly as `zkcredit-verifier` reads
-//! them, plus `proving_key.bin`: the arkworks *uncompressed* encoding of the proving key,
+//! them, plus `proving_key.bin` (compressed points, decoded on all cores; see `pk_file`),
 //! pinned by its BLAKE2b-256 hash in `meta.json`. Loading hashes the file and, only because
-//! the hash matched a key we wrote, skips the (slow) point validation — the approach of
-//! zcash's parameter files. A proving key can only hurt its own holder's proofs anyway: the
-//! verifier never trusts it.
+//! the hash matched a key we wrote, skips the subgroup checks — the approach of zcash's
+//! parameter files. A proving key can only hurt its own holder's proofs anyway: the verifier
+//! never trusts it.
+//!
+//! # Speed
+//! Proofs come from [`groth16::CachedProver`]: constraint matrices synthesized once per key,
+//! witness-only synthesis per proof, one merged G1 MSM for `C`, and the batch-affine
+//! Pippenger of [`msm`]. `docs/performance.md` has the profile.
 //!
 //! # Never a proof that cannot verify
 //! Before proving, the statement is evaluated natively; a failing rule is refused with a
@@ -16,7 +21,10 @@
 #![warn(missing_docs)]
 
 mod error;
+pub mod groth16;
 mod keys;
+pub mod msm;
+mod pk_file;
 mod prove;
 
 pub use error::ProveError;

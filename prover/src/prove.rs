@@ -1,8 +1,7 @@
 //! Witness building, the native pre-check, and proving.
 
+use crate::groth16::ProveTimings;
 use crate::{ProveError, ProvingKeys};
-use ark_bn254::Bn254;
-use ark_groth16::Groth16;
 use ark_std::rand::{CryptoRng, RngCore};
 use zkcredit_circuits::circuit::{
     MembershipCircuit, MembershipWitness, PolicyCircuit, PolicyWitness,
@@ -93,13 +92,17 @@ fn check_keys(keys: &ProvingKeys, expected: CircuitId) -> Result<(), ProveError>
 
 /// Checks the proof we just made with the verifying key: a proof that does not verify never
 /// leaves this crate (it would mean a bug, not a bad input — the pre-check already passed).
-fn self_check(keys: &ProvingKeys, envelope: Envelope) -> Result<Envelope, ProveError> {
+fn self_check(
+    keys: &ProvingKeys,
+    envelope: Envelope,
+    timings: ProveTimings,
+) -> Result<(Envelope, ProveTimings), ProveError> {
     keys.verifier.verify(&envelope).map_err(|e| {
         ProveError::Synthesis(format!(
             "internal error: the new proof does not verify: {e}"
         ))
     })?;
-    Ok(envelope)
+    Ok((envelope, timings))
 }
 
 /// Proves a policy statement.
@@ -112,13 +115,24 @@ pub fn prove_policy<R: RngCore + CryptoRng>(
     input: &PolicyInput<'_>,
     rng: &mut R,
 ) -> Result<Envelope, ProveError> {
+    prove_policy_timed(keys, input, rng).map(|(e, _)| e)
+}
+
+/// [`prove_policy`], also returning where the time went.
+///
+/// # Errors
+/// As [`prove_policy`].
+pub fn prove_policy_timed<R: RngCore + CryptoRng>(
+    keys: &ProvingKeys,
+    input: &PolicyInput<'_>,
+    rng: &mut R,
+) -> Result<(Envelope, ProveTimings), ProveError> {
     let depth = input.path.depth();
     check_keys(keys, CircuitId::Policy { depth })?;
     let (statement, witness) = check_policy(input)?;
     let public_inputs = statement.public_inputs();
     let circuit = PolicyCircuit::new(depth, statement, witness)?;
-    let proof = Groth16::<Bn254>::create_random_proof_with_reduction(circuit, &keys.pk, rng)
-        .map_err(|e| ProveError::Synthesis(e.to_string()))?;
+    let (proof, timings) = keys.prover.prove(&keys.pk, circuit, rng)?;
     self_check(
         keys,
         Envelope {
@@ -127,6 +141,7 @@ pub fn prove_policy<R: RngCore + CryptoRng>(
             public_inputs,
             proof,
         },
+        timings,
     )
 }
 
@@ -182,13 +197,24 @@ pub fn prove_membership<R: RngCore + CryptoRng>(
     input: &MembershipInput<'_>,
     rng: &mut R,
 ) -> Result<Envelope, ProveError> {
+    prove_membership_timed(keys, input, rng).map(|(e, _)| e)
+}
+
+/// [`prove_membership`], also returning where the time went.
+///
+/// # Errors
+/// As [`prove_policy`].
+pub fn prove_membership_timed<R: RngCore + CryptoRng>(
+    keys: &ProvingKeys,
+    input: &MembershipInput<'_>,
+    rng: &mut R,
+) -> Result<(Envelope, ProveTimings), ProveError> {
     let depth = input.path.depth();
     check_keys(keys, CircuitId::Membership { depth })?;
     let (statement, witness) = check_membership(input)?;
     let public_inputs = statement.public_inputs();
     let circuit = MembershipCircuit::new(depth, statement, witness)?;
-    let proof = Groth16::<Bn254>::create_random_proof_with_reduction(circuit, &keys.pk, rng)
-        .map_err(|e| ProveError::Synthesis(e.to_string()))?;
+    let (proof, timings) = keys.prover.prove(&keys.pk, circuit, rng)?;
     self_check(
         keys,
         Envelope {
@@ -197,5 +223,6 @@ pub fn prove_membership<R: RngCore + CryptoRng>(
             public_inputs,
             proof,
         },
+        timings,
     )
 }

@@ -1,0 +1,169 @@
+//! Where a policy proof's time goes: `cargo run --release -p zkcredit-prover --example profile`
+//!
+//! Prints stock ark-groth16 proving (synthesis with matrices every time) and the cached
+//! prover's per-step breakdown, as medians over several proofs.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::time::{Duration, Instant};
+use zkcredit_circuits::circuit::PolicyCircuit;
+use zkcredit_circuits::credential::SCHEMA_BUREAU_V1;
+use zkcredit_circuits::prelude::*;
+use zkcredit_prover::groth16::{CachedProver, MsmImpl, ProveTimings};
+use zkcredit_prover::{check_policy, setup, PolicyInput};
+
+fn median(mut v: Vec<Duration>) -> f64 {
+    v.sort();
+    v[v.len() / 2].as_secs_f64() * 1e3
+}
+
+fn main() {
+    let depth: usize = std::env::args()
+        .nth(1)
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(20);
+    let runs: usize = std::env::args()
+        .nth(2)
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(9);
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let id = Identity::random(&mut rng);
+    let cred = Credential {
+        schema: SCHEMA_BUREAU_V1,
+        issuer: Fr::from(1u64),
+        subject: id.commitment(),
+        attrs: [720, 500_000, 100_000, 2_000_000, 36, 1, 0, 48],
+        issued_at: 1,
+        expires_at: u64::MAX,
+        salt: Fr::from(7u64),
+    };
+    let mut tree = MerkleTree::new(depth).unwrap();
+    let index = tree.append(cred.leaf()).unwrap();
+    let policy = Policy::new(vec![Clause::at_least(0, 650)]).unwrap();
+    let input = PolicyInput {
+        identity: &id,
+        credential: &cred,
+        path: tree.path(index).unwrap(),
+        root: tree.root(),
+        policy: &policy,
+        now: 1000,
+        request: Fr::from(1u64),
+        scope: Fr::from(2u64),
+    };
+    let keys = setup(CircuitId::Policy { depth }, Some(1)).unwrap();
+    let circuit = || {
+        let (st, w) = check_policy(&input).unwrap();
+        PolicyCircuit::new(depth, st, w).unwrap()
+    };
+
+    let mut stock = Vec::new();
+    for _ in 0..runs {
+        let c = circuit();
+        let t = Instant::now();
+        let _ = ark_groth16::Groth16::<ark_bn254::Bn254>::create_random_proof_with_reduction(
+            c, &keys.pk, &mut rng,
+        )
+        .unwrap();
+        stock.push(t.elapsed());
+    }
+
+    let mut cached = CachedProver::new(&keys.pk, PolicyCircuit::blank(depth)).unwrap();
+    let mut all: Vec<ProveTimings> = Vec::new();
+    let mut ark: Vec<ProveTimings> = Vec::new();
+    for _ in 0..runs {
+        cached.msm = MsmImpl::Arkworks;
+        let (_, t) = cached.prove(&keys.pk, circuit(), &mut rng).unwrap();
+        ark.push(t);
+        cached.msm = MsmImpl::BatchAffine;
+        let (proof, t) = cached.prove(&keys.pk, circuit(), &mut rng).unwrap();
+        all.push(t);
+        let env = zkcredit_verifier::Envelope {
+            circuit: keys.id.to_string(),
+            vk_hash: None,
+            public_inputs: check_policy(&input).unwrap().0.public_inputs(),
+            proof,
+        };
+        keys.verifier
+            .verify(&env)
+            .expect("cached prover's proof verifies");
+    }
+    let col = |f: fn(&ProveTimings) -> Duration| median(all.iter().map(f).collect());
+    let acol = |f: fn(&ProveTimings) -> Duration| median(ark.iter().map(f).collect());
+    println!(
+        "policy-d{depth}-k8-c4, {runs} proofs, medians (ms), threads: {}",
+        rayon_threads()
+    );
+    println!("  stock ark-groth16 prove      {:8.1}", median(stock));
+    println!(
+        "  cached prover, arkworks MSM  {:8.1}   (a {:.1}, b G2 {:.1}, c {:.1})",
+        acol(|t| t.total),
+        acol(|t| t.msm_a),
+        acol(|t| t.msm_b_g2),
+        acol(|t| t.msm_c)
+    );
+    println!("  cached prover total          {:8.1}", col(|t| t.total));
+    println!("    witness (synthesis)        {:8.1}", col(|t| t.witness));
+    println!("    quotient (constraints+FFT) {:8.1}", col(|t| t.quotient));
+    println!("    MSM a   (G1)               {:8.1}", col(|t| t.msm_a));
+    println!("    MSM b   (G2)               {:8.1}", col(|t| t.msm_b_g2));
+    println!("    MSM c = r.b + l + h  (G1)  {:8.1}", col(|t| t.msm_c));
+    if std::env::var_os("ZKCREDIT_PROFILE_COUNTS").is_some() {
+        let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
+        ark_relations::gr1cs::ConstraintSynthesizer::generate_constraints(circuit(), cs.clone())
+            .unwrap();
+        let mut full = cs.instance_assignment().unwrap();
+        full.extend(cs.witness_assignment().unwrap());
+        counts(&keys.pk, &full);
+    }
+    println!(
+        "  matrices synthesized once    {:8.1}",
+        cached.setup_time.as_secs_f64() * 1e3
+    );
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Counts of bases and scalar sizes per query (printed with `ZKCREDIT_PROFILE_COUNTS=1`).
+pub fn counts(pk: &ark_groth16::ProvingKey<ark_bn254::Bn254>, full: &[Fr]) {
+    use ark_ec::AffineRepr;
+    use ark_ff::{BigInteger, PrimeField};
+    let size = |x: &Fr| {
+        let b = x.into_bigint().num_bits();
+        let n = (-*x).into_bigint().num_bits();
+        b.min(n)
+    };
+    let classify = |name: &str, nonzero_base: &dyn Fn(usize) -> bool, n: usize, offset: usize| {
+        let (mut zero, mut bit, mut small, mut big, mut idle) = (0, 0, 0, 0, 0);
+        for i in 0..n {
+            if !nonzero_base(i) {
+                idle += 1;
+                continue;
+            }
+            let s = size(&full[i + offset]);
+            match s {
+                0 => zero += 1,
+                1 => bit += 1,
+                2..=64 => small += 1,
+                _ => big += 1,
+            }
+        }
+        println!("  {name:<6} identity bases {idle:5}  scalars: zero {zero:5} ±1 {bit:5} ≤64-bit {small:5} full {big:5}");
+    };
+    classify("a", &|i| !pk.a_query[i].is_zero(), pk.a_query.len(), 0);
+    classify(
+        "b_g1",
+        &|i| !pk.b_g1_query[i].is_zero(),
+        pk.b_g1_query.len(),
+        0,
+    );
+    classify(
+        "b_g2",
+        &|i| !pk.b_g2_query[i].is_zero(),
+        pk.b_g2_query.len(),
+        0,
+    );
+    let ninst = pk.a_query.len() - pk.l_query.len();
+    classify("l", &|i| !pk.l_query[i].is_zero(), pk.l_query.len(), ninst);
+}
