@@ -2,6 +2,7 @@
 
 use crate::groth16::ProveTimings;
 use crate::{ProveError, ProvingKeys};
+use ark_relations::gr1cs::ConstraintSynthesizer;
 use ark_std::rand::{CryptoRng, RngCore};
 use zkcredit_circuits::circuit::{
     MembershipCircuit, MembershipWitness, PolicyCircuit, PolicyWitness,
@@ -90,13 +91,26 @@ fn check_keys(keys: &ProvingKeys, expected: CircuitId) -> Result<(), ProveError>
     Ok(())
 }
 
-/// Checks the proof we just made with the verifying key: a proof that does not verify never
-/// leaves this crate (it would mean a bug, not a bad input — the pre-check already passed).
-fn self_check(
+/// Proves `circuit` with `keys` and checks the proof against the verifying key before it is
+/// returned: a proof that does not verify never leaves this crate (it would mean a bug, not a
+/// bad input — the native pre-check already passed).
+fn prove_and_check<C, R>(
     keys: &ProvingKeys,
-    envelope: Envelope,
-    timings: ProveTimings,
-) -> Result<(Envelope, ProveTimings), ProveError> {
+    circuit: C,
+    public_inputs: Vec<Fr>,
+    rng: &mut R,
+) -> Result<(Envelope, ProveTimings), ProveError>
+where
+    C: ConstraintSynthesizer<Fr>,
+    R: RngCore + CryptoRng,
+{
+    let (proof, timings) = keys.prover.prove(&keys.pk, circuit, rng)?;
+    let envelope = Envelope {
+        circuit: keys.id.to_string(),
+        vk_hash: Some(keys.verifier.vk_hash()),
+        public_inputs,
+        proof,
+    };
     keys.verifier.verify(&envelope).map_err(|e| {
         ProveError::Synthesis(format!(
             "internal error: the new proof does not verify: {e}"
@@ -132,17 +146,7 @@ pub fn prove_policy_timed<R: RngCore + CryptoRng>(
     let (statement, witness) = check_policy(input)?;
     let public_inputs = statement.public_inputs();
     let circuit = PolicyCircuit::new(depth, statement, witness)?;
-    let (proof, timings) = keys.prover.prove(&keys.pk, circuit, rng)?;
-    self_check(
-        keys,
-        Envelope {
-            circuit: keys.id.to_string(),
-            vk_hash: Some(keys.verifier.vk_hash()),
-            public_inputs,
-            proof,
-        },
-        timings,
-    )
+    prove_and_check(keys, circuit, public_inputs, rng)
 }
 
 /// Everything a member needs for a membership proof.
@@ -214,15 +218,5 @@ pub fn prove_membership_timed<R: RngCore + CryptoRng>(
     let (statement, witness) = check_membership(input)?;
     let public_inputs = statement.public_inputs();
     let circuit = MembershipCircuit::new(depth, statement, witness)?;
-    let (proof, timings) = keys.prover.prove(&keys.pk, circuit, rng)?;
-    self_check(
-        keys,
-        Envelope {
-            circuit: keys.id.to_string(),
-            vk_hash: Some(keys.verifier.vk_hash()),
-            public_inputs,
-            proof,
-        },
-        timings,
-    )
+    prove_and_check(keys, circuit, public_inputs, rng)
 }
