@@ -1,8 +1,10 @@
 //! Verifying one proof.
 
-use ark_bn254::Bn254;
+use ark_bn254::{Bn254, G1Projective};
 use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
 use ark_ec::AffineRepr;
+use ark_ec::VariableBaseMSM;
+use ark_ff::PrimeField;
 use ark_groth16::Groth16;
 
 use crate::{Envelope, VerifierKey, VerifyError};
@@ -71,7 +73,14 @@ impl VerifierKey {
 
     /// The pairing check alone; the statement must already be checked.
     pub(crate) fn pairing_check(&self, env: &Envelope) -> Result<(), VerifyError> {
-        match Groth16::<Bn254>::verify_proof(&self.pvk, &env.proof, &env.public_inputs) {
+        // IC(x) = IC_0 + sum_j x_j IC_j as one MSM. arkworks' `prepare_inputs` does one full
+        // scalar multiplication per input, and most of ours are small or small negative
+        // (policy coefficients), which the MSM handles in a few additions each.
+        let scalars: Vec<_> = env.public_inputs.iter().map(|x| x.into_bigint()).collect();
+        let ic = &self.vk.gamma_abc_g1;
+        let prepared = G1Projective::msm_bigint(&ic[1..], &scalars) + ic[0];
+        match Groth16::<Bn254>::verify_proof_with_prepared_inputs(&self.pvk, &env.proof, &prepared)
+        {
             Ok(true) => Ok(()),
             Ok(false) => Err(VerifyError::InvalidProof),
             // Unreachable in ark-groth16 0.6 (it never returns an error here).
