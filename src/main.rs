@@ -3,8 +3,21 @@
 //! Exit codes: 0 success; 1 a check that ran and said no (e.g. an invalid proof);
 //! 2 malformed input or usage.
 
+mod bench_cmd;
 mod circuits_cmd;
+mod credential_cmd;
+mod demo_cmd;
+mod exit;
+mod export_cmd;
+mod files;
+mod identity_cmd;
+mod keys;
+mod ledger_cmd;
 mod output;
+mod prove_cmd;
+mod registry_cmd;
+mod setup_cmd;
+mod verify_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,18 +34,61 @@ pub struct Cli {
 enum Command {
     /// Show each circuit's id, constraints, public inputs and witness variables.
     Circuits(circuits_cmd::Args),
+    /// Groth16 setup for one circuit shape: writes a keys directory.
+    Setup(setup_cmd::Args),
+    /// Make or show an identity (a secret and its public commitment).
+    #[command(subcommand)]
+    Identity(identity_cmd::Command),
+    /// Issue a credential (issuers) or show its commitment and registry leaf.
+    #[command(subcommand)]
+    Credential(credential_cmd::Command),
+    /// Local registry and members files: show, root, add, revoke.
+    #[command(subcommand)]
+    Registry(registry_cmd::Command),
+    /// Make a proof (borrowers and members).
+    #[command(subcommand)]
+    Prove(prove_cmd::Command),
+    /// Verify a proof or a batch against what you require (lenders): exit 0 valid, 1 invalid,
+    /// 2 malformed input or usage.
+    Verify(verify_cmd::Args),
+    /// Export a proof and its key for other verifiers.
+    #[command(subcommand)]
+    Export(export_cmd::Command),
+    /// Measure constraints, setup, prove, verify and batch-verify times and sizes.
+    Bench(bench_cmd::Args),
+    /// The proof-carrying co-op ledger: init, submit, produce, show, verify, path.
+    Ledger(ledger_cmd::Args),
+    /// Run a whole lending co-op on a fresh ledger, step by step, with figures.
+    Demo(demo_cmd::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Circuits(args) => circuits_cmd::run(&args),
+        Command::Setup(args) => setup_cmd::run(&args),
+        Command::Identity(cmd) => identity_cmd::run(&cmd),
+        Command::Credential(cmd) => credential_cmd::run(&cmd),
+        Command::Registry(cmd) => registry_cmd::run(&cmd),
+        Command::Prove(cmd) => prove_cmd::run(&cmd),
+        Command::Verify(args) => verify_cmd::run(&args),
+        Command::Export(cmd) => export_cmd::run(&cmd),
+        Command::Bench(args) => bench_cmd::run(&args),
+        Command::Ledger(args) => ledger_cmd::run(&args),
+        Command::Demo(args) => demo_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
+            let code = exit::code_of(&e);
+            if code == 1 {
+                // A check said no: the message starts with what said no ("invalid: …",
+                // "refused: …").
+                eprintln!("{e:#}");
+            } else {
+                eprintln!("error: {e:#}");
+            }
+            ExitCode::from(code)
         }
     }
 }

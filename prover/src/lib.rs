@@ -24,7 +24,7 @@ mod error;
 pub mod groth16;
 mod keys;
 pub mod msm;
-mod pk_file;
+pub mod pk_file;
 mod prove;
 
 pub use error::ProveError;

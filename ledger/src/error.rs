@@ -1,0 +1,332 @@
+//! Why a transaction, a block or a store operation was refused.
+
+use crate::codec::DecodeError;
+
+/// Why a transaction was rejected. A rejected transaction changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TxError {
+    /// The signer's signature does not verify (or is not 64 bytes, or the key is invalid).
+    #[error("bad signature")]
+    BadSignature,
+    /// Co-signature `index` does not verify.
+    #[error("co-signature {index} does not verify")]
+    BadCosignature {
+        /// Position in `cosignatures`.
+        index: usize,
+    },
+    /// Wrong nonce.
+    #[error("wrong nonce: expected {expected}, got {found}")]
+    WrongNonce {
+        /// The account's next nonce.
+        expected: u64,
+        /// The transaction's.
+        found: u64,
+    },
+    /// The action needs an officer as signer.
+    #[error("signer is not an officer")]
+    NotAnOfficer,
+    /// Fewer distinct officer signatures than needed.
+    #[error("needs {need} officer signature(s), has {have}")]
+    NotEnoughSignatures {
+        /// Valid distinct officer signatures.
+        have: u32,
+        /// Required.
+        need: u32,
+    },
+    /// The signer is not a member.
+    #[error("signer is not a member")]
+    NotAMember,
+    /// The signer is already a member.
+    #[error("signer is already a member")]
+    AlreadyMember,
+    /// The identity commitment is already in the member tree (or is 0).
+    #[error("identity commitment already registered or zero")]
+    DuplicateIdentity,
+    /// An amount of zero.
+    #[error("amount must be positive")]
+    ZeroAmount,
+    /// A first deposit below the minimum.
+    #[error("deposit {found} is below the minimum {min}")]
+    DepositTooSmall {
+        /// Minimum.
+        min: u64,
+        /// Offered.
+        found: u64,
+    },
+    /// Withdrawal above the member's capital.
+    #[error("insufficient capital: has {available}, asked {requested}")]
+    InsufficientCapital {
+        /// Member capital.
+        available: u64,
+        /// Asked.
+        requested: u64,
+    },
+    /// Not enough free liquidity in the pool.
+    #[error("insufficient free liquidity: {free} free, {requested} asked")]
+    InsufficientLiquidity {
+        /// Free liquidity.
+        free: u64,
+        /// Asked.
+        requested: u64,
+    },
+    /// Distribution above undistributed profit.
+    #[error("only {available} of profit is undistributed, {requested} asked")]
+    InsufficientProfit {
+        /// Undistributed profit.
+        available: u64,
+        /// Asked.
+        requested: u64,
+    },
+    /// No member holds capital to distribute to.
+    #[error("no member capital to distribute to")]
+    NoCapital,
+    /// Checked arithmetic overflowed.
+    #[error("arithmetic overflow")]
+    Overflow,
+    /// The signer is not a registered issuer's account.
+    #[error("signer is not an issuer")]
+    NotAnIssuer,
+    /// The issuer id is not registered.
+    #[error("unknown issuer")]
+    UnknownIssuer,
+    /// The issuer id or account is already registered.
+    #[error("issuer id or account already registered")]
+    IssuerExists,
+    /// No registry leaf at this index.
+    #[error("no credential at registry index {0}")]
+    UnknownCredential(u64),
+    /// The leaf belongs to another issuer.
+    #[error("registry index {0} was attested by another issuer")]
+    NotYourCredential(u64),
+    /// The leaf is already 0.
+    #[error("registry index {0} is already revoked")]
+    AlreadyRevoked(u64),
+    /// A Merkle tree is full.
+    #[error("{0} tree is full")]
+    TreeFull(&'static str),
+    /// Unknown policy id.
+    #[error("unknown policy {0}")]
+    UnknownPolicy(u64),
+    /// The policy is not accepting applications.
+    #[error("policy {0} is inactive")]
+    PolicyInactive(u64),
+    /// A policy that cannot be set.
+    #[error("invalid policy: {0}")]
+    InvalidPolicy(String),
+    /// Loan terms outside the policy.
+    #[error("loan terms refused: {0}")]
+    TermsRefused(String),
+    /// The proof's bytes or input count are not acceptable.
+    #[error("malformed proof: {0}")]
+    MalformedProof(String),
+    /// The proof's registry root is not in the recent-roots window.
+    #[error("registry root is unknown or too old")]
+    UnknownRoot,
+    /// The proof names another issuer than the policy requires.
+    #[error("proof uses another issuer than the policy's")]
+    WrongIssuer,
+    /// The proof's `now` is too far from the block time.
+    #[error("proof time {now} is more than the tolerance away from block time {block_time}")]
+    TimeOutOfTolerance {
+        /// The proof's `now`.
+        now: u64,
+        /// The block's time.
+        block_time: u64,
+    },
+    /// The proof's coefficients or constants differ from the policy.
+    #[error("proof is for other policy clauses")]
+    PolicyMismatch,
+    /// The proof's request binding differs from this transaction's request.
+    #[error("proof is bound to another request")]
+    RequestMismatch,
+    /// The proof's nullifier scope is not the expected one.
+    #[error("proof uses the wrong nullifier scope")]
+    WrongScope,
+    /// The nullifier was used before.
+    #[error("nullifier already used")]
+    NullifierUsed,
+    /// This member already voted on the proposal (its nullifier is spent).
+    #[error("vote already cast for this member and proposal")]
+    AlreadyVoted,
+    /// The membership proof is for another member root than the proposal's snapshot.
+    #[error("membership proof is for another member root")]
+    WrongMemberRoot,
+    /// The vote's signal does not match its proposal and choice.
+    #[error("vote signal does not match the proposal and choice")]
+    WrongSignal,
+    /// The Groth16 check failed (found by the block's batch verification).
+    #[error("proof does not verify")]
+    InvalidProof,
+    /// Unknown loan.
+    #[error("unknown loan {0}")]
+    UnknownLoan(u64),
+    /// The loan belongs to someone else.
+    #[error("loan {0} belongs to another account")]
+    NotYourLoan(u64),
+    /// The loan is not in the state the action needs.
+    #[error("loan {loan} is {found}, needs {expected}")]
+    WrongLoanStatus {
+        /// Loan id.
+        loan: u64,
+        /// Needed status.
+        expected: &'static str,
+        /// Actual status.
+        found: &'static str,
+    },
+    /// Repayment of a wrong amount.
+    #[error("{due} is due, {paid} paid")]
+    WrongAmount {
+        /// Amount due.
+        due: u64,
+        /// Amount offered.
+        paid: u64,
+    },
+    /// The next instalment is not past its grace period yet.
+    #[error("not overdue: possible from {from}")]
+    NotOverdue {
+        /// First time the action is allowed.
+        from: u64,
+    },
+    /// The late fee was already charged on this instalment.
+    #[error("late fee already charged")]
+    LateFeeCharged,
+    /// Unknown proposal.
+    #[error("unknown proposal {0}")]
+    UnknownProposal(u64),
+    /// The proposal is no longer open (decided or past its deadline).
+    #[error("proposal {0} is closed")]
+    ProposalClosed(u64),
+    /// The proposal cannot be closed before its deadline.
+    #[error("proposal {proposal} is open until {deadline}")]
+    ProposalOpen {
+        /// Proposal id.
+        proposal: u64,
+        /// Deadline.
+        deadline: u64,
+    },
+    /// The history credential's subject is not the member's identity.
+    #[error("subject is not the member's identity commitment")]
+    SubjectMismatch,
+    /// The history credential's attributes differ from the ledger's record.
+    #[error("history differs from the ledger's record {expected:?}")]
+    HistoryMismatch {
+        /// What the ledger records.
+        expected: [u64; 8],
+    },
+    /// Bad issue or expiry times.
+    #[error("bad credential times: {0}")]
+    BadTimes(String),
+}
+
+/// Why a block was refused. A refused block changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BlockError {
+    /// Wrong height.
+    #[error("block height {found}, expected {expected}")]
+    Height {
+        /// Next height.
+        expected: u64,
+        /// The block's.
+        found: u64,
+    },
+    /// Previous hash does not match the head.
+    #[error("previous hash does not match the chain head")]
+    PrevHash,
+    /// Block time before the previous block's.
+    #[error("block time {found} is before the previous block time {previous}")]
+    Time {
+        /// Previous block time.
+        previous: u64,
+        /// This block's.
+        found: u64,
+    },
+    /// Header fields inconsistent with the transactions (version, count, tx root).
+    #[error("bad header: {0}")]
+    Header(String),
+    /// A transaction is invalid.
+    #[error("transaction {index}: {error}")]
+    Tx {
+        /// Position in the block.
+        index: usize,
+        /// Why.
+        error: TxError,
+    },
+    /// The resulting state hash differs from the header's.
+    #[error("state hash mismatch: header {header}, computed {computed}")]
+    StateHash {
+        /// Hex of the header's.
+        header: String,
+        /// Hex of the computed one.
+        computed: String,
+    },
+}
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// redb failed.
+    #[error("storage: {0}")]
+    Storage(String),
+    /// I/O.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The store was written by an unknown or newer format version.
+    #[error("ledger store format version {found} is not supported (this build reads {supported}); upgrade zkcredit")]
+    UnsupportedVersion {
+        /// Version in the store.
+        found: u32,
+        /// Version this build reads.
+        supported: u32,
+    },
+    /// Not a ledger directory, or one that already exists when creating.
+    #[error("{0}")]
+    NotALedger(String),
+    /// Stored bytes fail to decode.
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+    /// Bad encoding from outside.
+    #[error("decode: {0}")]
+    Decode(#[from] DecodeError),
+    /// A bad verifying key or genesis.
+    #[error("bad genesis: {0}")]
+    Genesis(String),
+    /// A block was refused.
+    #[error("block refused: {0}")]
+    Block(#[from] BlockError),
+    /// A transaction was refused.
+    #[error("transaction refused: {0}")]
+    Tx(#[from] TxError),
+    /// Replay found a divergence.
+    #[error("verification failed at height {height}: {reason}")]
+    Verify {
+        /// Height of the first bad block (0: the stored state).
+        height: u64,
+        /// What differs.
+        reason: String,
+    },
+    /// A leaf not in a tree.
+    #[error("{0}")]
+    NotFound(String),
+}
+
+macro_rules! storage_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for LedgerError {
+            fn from(e: $t) -> Self {
+                Self::Storage(e.to_string())
+            }
+        }
+    )*};
+}
+storage_from!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError
+);

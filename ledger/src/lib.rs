@@ -1,0 +1,36 @@
+//! zkcredit's proof-carrying ledger and the lending co-op that runs on it.
+//!
+//! * [`tx`]: signed transactions, blocks and genesis, in the canonical encoding of [`codec`],
+//!   hashed with BLAKE2b-256.
+//! * [`state`]: the deterministic co-op state machine ([`State::apply_block`]); pool
+//!   accounting in [`pool`].
+//! * [`keys`]: the verifying keys registered at genesis and the per-block batch verification.
+//! * [`store`]: the redb store ([`Ledger`]): one write transaction per block, immediate
+//!   durability, two-phase commit, replay verification.
+//!
+//! The crate links the native half of `zkcredit-circuits` and the verifier only: no
+//! constraint system, no prover.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod codec;
+mod error;
+pub mod keys;
+pub mod pool;
+pub mod state;
+pub mod store;
+pub mod tx;
+
+pub use codec::Hash;
+pub use error::{BlockError, LedgerError, TxError};
+pub use keys::{Keys, ProofKind};
+pub use pool::Pool;
+pub use state::{
+    application_scope, coop_issuer_id, vote_scope, vote_signal, Loan, LoanStatus, Member, Proposal,
+    ProposalStatus, Rejected, State,
+};
+pub use store::{Ledger, Produced, VerifyReport, DB_FILE, FORMAT_VERSION};
+pub use tx::{
+    Account, Block, BlockHeader, ClauseRule, Genesis, KeyRecord, Params, PolicyRules, ProofData,
+    Tx, TxBody,
+};

@@ -1,0 +1,456 @@
+//! Transactions, blocks and genesis: the bytes the ledger signs, stores and hashes.
+
+use crate::codec::{self, Hash};
+use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use zkcredit_circuits::credential::NUM_ATTRS;
+use zkcredit_circuits::policy::{Clause, Policy};
+use zkcredit_circuits::Fr;
+
+/// An account: an ed25519 public key.
+pub type Account = [u8; 32];
+
+/// Version written into every block header.
+pub const BLOCK_VERSION: u32 = 1;
+
+/// A signed transaction.
+///
+/// The signer signs [`Tx::signing_message`]; officers co-sign the same message for actions that
+/// need k-of-n signatures. `nonce` must equal the signer's number of accepted transactions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tx {
+    /// The account that sends (and pays for, and is answerable for) the transaction.
+    pub signer: Account,
+    /// The signer's next nonce (0 for a fresh account).
+    pub nonce: u64,
+    /// What the transaction does.
+    pub body: TxBody,
+    /// ed25519 signature (64 bytes) of the signer over [`Tx::signing_message`].
+    pub signature: Vec<u8>,
+    /// Further officers' signatures over the same message.
+    pub cosignatures: Vec<Cosignature>,
+}
+
+/// One co-signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cosignature {
+    /// The co-signing officer.
+    pub signer: Account,
+    /// ed25519 signature (64 bytes) over the transaction's signing message.
+    pub signature: Vec<u8>,
+}
+
+/// A Groth16 proof with the public inputs it was made for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofData {
+    /// Public inputs in the circuit's order; the ledger compares each with its own state.
+    #[serde(with = "codec::fr_vec")]
+    pub public_inputs: Vec<Fr>,
+    /// Compressed proof: A (32) ‖ B (64) ‖ C (32) bytes.
+    pub proof: Vec<u8>,
+}
+
+/// One linear policy clause: `Σ coeffs[j]·attrs[j] + constant ≥ 0`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClauseRule {
+    /// Signed coefficients.
+    pub coeffs: [i64; NUM_ATTRS],
+    /// Signed constant.
+    pub constant: i128,
+}
+
+/// A lending policy as governance sets it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRules {
+    /// Human-readable name.
+    pub name: String,
+    /// Up to four clauses.
+    pub clauses: Vec<ClauseRule>,
+    /// The issuer whose attestation the proof must use.
+    #[serde(with = "codec::fr")]
+    pub issuer: Fr,
+    /// Yearly interest rate in basis points; applications must ask exactly this rate.
+    pub rate_bps: u64,
+    /// Largest principal, in minor units.
+    pub max_amount: u64,
+    /// Longest term, in instalments.
+    pub max_term: u64,
+    /// Whether applications are accepted.
+    pub active: bool,
+}
+
+impl PolicyRules {
+    /// The circuits' policy type.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            clauses: self
+                .clauses
+                .iter()
+                .map(|c| Clause {
+                    coeffs: c.coeffs,
+                    constant: c.constant,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What a transaction does. Each variant's rules and rejection reasons are in
+/// `docs/ledger.md` and on [`crate::TxError`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TxBody {
+    /// Governance (k-of-n officers): register an issuer id and the account that attests for it.
+    RegisterIssuer {
+        /// Issuer id as proofs name it.
+        #[serde(with = "codec::fr")]
+        issuer: Fr,
+        /// The account that signs its attestations.
+        account: Account,
+        /// Display name.
+        name: String,
+    },
+    /// An issuer adds `registry_leaf(its id, commitment)` to the credential registry.
+    Attest {
+        /// Credential commitment.
+        #[serde(with = "codec::fr")]
+        commitment: Fr,
+    },
+    /// An issuer sets one of its registry leaves to 0.
+    Revoke {
+        /// Leaf index.
+        index: u64,
+    },
+    /// Become a member: identity commitment into the member tree, first deposit into the pool.
+    Join {
+        /// `Poseidon(s)`.
+        #[serde(with = "codec::fr")]
+        identity: Fr,
+        /// First deposit, minor units.
+        deposit: u64,
+    },
+    /// A member adds capital.
+    Deposit {
+        /// Minor units.
+        amount: u64,
+    },
+    /// A member takes capital out, only against free liquidity.
+    Withdraw {
+        /// Minor units.
+        amount: u64,
+    },
+    /// Governance (k-of-n officers): create or replace a policy.
+    SetPolicy {
+        /// Policy id (bound into loan requests).
+        policy_id: u64,
+        /// The rules.
+        rules: PolicyRules,
+    },
+    /// A member applies for a loan with a policy proof bound to this request.
+    ApplyLoan {
+        /// Policy applied under.
+        policy_id: u64,
+        /// Principal, minor units.
+        amount: u64,
+        /// Instalments.
+        term: u64,
+        /// Yearly rate in basis points (must equal the policy's).
+        rate_bps: u64,
+        /// The policy proof.
+        proof: ProofData,
+    },
+    /// An anonymous member vote on a proposal, with a membership proof. Any key may send it.
+    Vote {
+        /// Proposal id.
+        proposal: u64,
+        /// For or against.
+        approve: bool,
+        /// The membership proof.
+        proof: ProofData,
+    },
+    /// Close a proposal after its deadline (anyone).
+    CloseProposal {
+        /// Proposal id.
+        proposal: u64,
+    },
+    /// Officer(s): pay out an approved loan and start its instalment schedule.
+    Disburse {
+        /// Loan id.
+        loan: u64,
+    },
+    /// The borrower pays the next instalment (principal + interest + any late fee), exactly.
+    Repay {
+        /// Loan id.
+        loan: u64,
+        /// Amount paid, must equal what is due.
+        amount: u64,
+    },
+    /// An officer charges the late fee on an overdue instalment.
+    MarkLate {
+        /// Loan id.
+        loan: u64,
+    },
+    /// Officer(s): write a loan off after the default grace period.
+    Default {
+        /// Loan id.
+        loan: u64,
+    },
+    /// Officer(s): distribute profits pro rata to capital, keeping part as reserve.
+    Distribute {
+        /// Minor units taken from undistributed profit.
+        amount: u64,
+    },
+    /// A member has the co-op attest its repayment history (`coop-history-v1`).
+    ClaimHistory {
+        /// The member's identity commitment (must be the one it joined with).
+        #[serde(with = "codec::fr")]
+        subject: Fr,
+        /// The history as the member reads it from the ledger; must match.
+        attrs: [u64; NUM_ATTRS],
+        /// Issue time (within the time tolerance of the block).
+        issued_at: u64,
+        /// Expiry (at most the configured validity after `issued_at`).
+        expires_at: u64,
+        /// The member's blinding salt.
+        #[serde(with = "codec::fr")]
+        salt: Fr,
+    },
+}
+
+impl TxBody {
+    /// Short name of the transaction kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::RegisterIssuer { .. } => "register-issuer",
+            Self::Attest { .. } => "attest",
+            Self::Revoke { .. } => "revoke",
+            Self::Join { .. } => "join",
+            Self::Deposit { .. } => "deposit",
+            Self::Withdraw { .. } => "withdraw",
+            Self::SetPolicy { .. } => "set-policy",
+            Self::ApplyLoan { .. } => "apply-loan",
+            Self::Vote { .. } => "vote",
+            Self::CloseProposal { .. } => "close-proposal",
+            Self::Disburse { .. } => "disburse",
+            Self::Repay { .. } => "repay",
+            Self::MarkLate { .. } => "mark-late",
+            Self::Default { .. } => "default",
+            Self::Distribute { .. } => "distribute",
+            Self::ClaimHistory { .. } => "claim-history",
+        }
+    }
+}
+
+impl Tx {
+    /// `BLAKE2b-256("zkcredit/sign/v1" ‖ chain_id ‖ encode(signer, nonce, body))`.
+    pub fn signing_message(chain_id: &str, signer: &Account, nonce: u64, body: &TxBody) -> Hash {
+        let payload = codec::encode(&(signer, nonce, body));
+        codec::hash(
+            "zkcredit/sign/v1",
+            &[
+                &(chain_id.len() as u64).to_le_bytes(),
+                chain_id.as_bytes(),
+                &payload,
+            ],
+        )
+    }
+
+    /// A transaction signed by `key` (no co-signatures).
+    pub fn sign(chain_id: &str, key: &SigningKey, nonce: u64, body: TxBody) -> Self {
+        let signer = key.verifying_key().to_bytes();
+        let msg = Self::signing_message(chain_id, &signer, nonce, &body);
+        Self {
+            signer,
+            nonce,
+            body,
+            signature: key.sign(&msg).to_bytes().to_vec(),
+            cosignatures: Vec::new(),
+        }
+    }
+
+    /// Adds `key`'s co-signature.
+    pub fn cosign(mut self, chain_id: &str, key: &SigningKey) -> Self {
+        let msg = Self::signing_message(chain_id, &self.signer, self.nonce, &self.body);
+        self.cosignatures.push(Cosignature {
+            signer: key.verifying_key().to_bytes(),
+            signature: key.sign(&msg).to_bytes().to_vec(),
+        });
+        self
+    }
+
+    /// This transaction's signing message.
+    pub fn message(&self, chain_id: &str) -> Hash {
+        Self::signing_message(chain_id, &self.signer, self.nonce, &self.body)
+    }
+
+    /// `BLAKE2b-256("zkcredit/tx/v1" ‖ encode(tx))`, signatures included.
+    pub fn hash(&self) -> Hash {
+        codec::hash("zkcredit/tx/v1", &[&codec::encode(self)])
+    }
+}
+
+/// Checks one ed25519 signature (strict verification: no malleable encodings).
+pub fn check_signature(account: &Account, msg: &Hash, signature: &[u8]) -> bool {
+    let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
+        return false;
+    };
+    let Ok(key) = VerifyingKey::from_bytes(account) else {
+        return false;
+    };
+    key.verify_strict(msg, &sig).is_ok() && key.verify(msg, &sig).is_ok()
+}
+
+/// A block header. Its hash is the block's hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockHeader {
+    /// [`BLOCK_VERSION`].
+    pub version: u32,
+    /// 1 for the first block after genesis.
+    pub height: u64,
+    /// Block time, unix seconds; never less than the previous block's.
+    pub time: u64,
+    /// Hash of the previous block (the genesis hash for height 1).
+    pub prev_hash: Hash,
+    /// [`tx_root`] of the transactions.
+    pub tx_root: Hash,
+    /// State hash after applying the block.
+    pub state_hash: Hash,
+    /// Number of transactions.
+    pub tx_count: u32,
+}
+
+impl BlockHeader {
+    /// `BLAKE2b-256("zkcredit/block/v1" ‖ encode(header))`.
+    pub fn hash(&self) -> Hash {
+        codec::hash("zkcredit/block/v1", &[&codec::encode(self)])
+    }
+}
+
+/// A block: header and transactions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// The header.
+    pub header: BlockHeader,
+    /// The transactions, in order of application.
+    pub txs: Vec<Tx>,
+}
+
+/// Binary BLAKE2b Merkle root of transaction hashes: leaves are [`Tx::hash`], a node is
+/// `H("zkcredit/txnode/v1" ‖ left ‖ right)`, an odd node is carried up unchanged, and the
+/// empty list has root `H("zkcredit/txroot/empty")`.
+pub fn tx_root(txs: &[Tx]) -> Hash {
+    let mut level: Vec<Hash> = txs.iter().map(Tx::hash).collect();
+    if level.is_empty() {
+        return codec::hash("zkcredit/txroot/empty", &[]);
+    }
+    while level.len() > 1 {
+        level = level
+            .chunks(2)
+            .map(|p| match p {
+                [l, r] => codec::hash("zkcredit/txnode/v1", &[l, r]),
+                [one] => *one,
+                _ => unreachable!(),
+            })
+            .collect();
+    }
+    level[0]
+}
+
+/// The co-op's parameters, fixed at genesis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Params {
+    /// Chain id, bound into every signature and loan request.
+    pub chain_id: String,
+    /// Depth of the credential registry and the member tree (the circuits' depth).
+    pub depth: u32,
+    /// How many recent registry roots proofs may use.
+    pub root_window: u32,
+    /// Largest difference, in seconds, between a proof's `now` and the block time.
+    pub time_tolerance: u64,
+    /// Length of an application epoch (nullifier scope), seconds.
+    pub epoch_secs: u64,
+    /// Smallest first deposit.
+    pub min_deposit: u64,
+    /// Loans up to this principal are approved when their proof verifies; larger ones go to a
+    /// member vote.
+    pub auto_approve_limit: u64,
+    /// Treasury actions moving more than this need `threshold` officer signatures.
+    pub treasury_limit: u64,
+    /// Officers' accounts.
+    pub officers: Vec<Account>,
+    /// k of k-of-n.
+    pub threshold: u32,
+    /// Share of the members at proposal time whose yes votes approve, basis points.
+    pub quorum_bps: u32,
+    /// How long a proposal stays open, seconds.
+    pub vote_period: u64,
+    /// Part of interest income put in the loss reserve, basis points.
+    pub interest_reserve_bps: u32,
+    /// Part of a distribution kept in the reserve, basis points.
+    pub distribution_reserve_bps: u32,
+    /// Instalment period, seconds.
+    pub period_secs: u64,
+    /// Seconds after a due date before a late fee may be charged.
+    pub late_grace: u64,
+    /// Late fee, basis points of the instalment.
+    pub late_fee_bps: u32,
+    /// Seconds after the oldest unpaid due date before a loan may be written off.
+    pub default_grace: u64,
+    /// Longest validity of a repayment-history credential, seconds.
+    pub history_validity: u64,
+}
+
+impl Params {
+    /// Sensible defaults for a co-op on chain `chain_id` with the given officers.
+    pub fn new(chain_id: &str, depth: u32, officers: Vec<Account>, threshold: u32) -> Self {
+        Self {
+            chain_id: chain_id.to_string(),
+            depth,
+            root_window: 64,
+            time_tolerance: 600,
+            epoch_secs: 30 * 86_400,
+            min_deposit: 10_000,
+            auto_approve_limit: 500_000,
+            treasury_limit: 1_000_000,
+            officers,
+            threshold,
+            quorum_bps: 5_000,
+            vote_period: 7 * 86_400,
+            interest_reserve_bps: 2_000,
+            distribution_reserve_bps: 1_000,
+            period_secs: 30 * 86_400,
+            late_grace: 5 * 86_400,
+            late_fee_bps: 500,
+            default_grace: 60 * 86_400,
+            history_validity: 365 * 86_400,
+        }
+    }
+}
+
+/// A verifying key registered at genesis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    /// Circuit id, e.g. `policy-d20-k8-c4`.
+    pub circuit: String,
+    /// arkworks compressed verifying key.
+    pub vk: Vec<u8>,
+    /// True for keys from an insecure seeded setup.
+    pub insecure: bool,
+}
+
+/// Everything that fixes a chain before its first block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Genesis {
+    /// Parameters.
+    pub params: Params,
+    /// Genesis time, unix seconds.
+    pub time: u64,
+    /// The policy and membership verifying keys.
+    pub keys: Vec<KeyRecord>,
+}
+
+impl Genesis {
+    /// `BLAKE2b-256("zkcredit/genesis/v1" ‖ encode(genesis))`: the previous hash of block 1.
+    pub fn hash(&self) -> Hash {
+        codec::hash("zkcredit/genesis/v1", &[&codec::encode(self)])
+    }
+}

@@ -1,0 +1,297 @@
+//! Shared fixtures of the ledger tests: seeded keys at depth 8, a small co-op, proof helpers.
+#![allow(dead_code)]
+
+use ark_serialize::CanonicalSerialize;
+use ed25519_dalek::SigningKey;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::sync::OnceLock;
+use zkcredit_circuits::credential::{Credential, SCHEMA_BUREAU_V1};
+use zkcredit_circuits::identity::Identity;
+use zkcredit_circuits::policy::Clause;
+use zkcredit_circuits::request::LoanRequest;
+use zkcredit_circuits::statement::CircuitId;
+use zkcredit_circuits::Fr;
+use zkcredit_ledger::*;
+use zkcredit_prover::{
+    prove_membership, prove_policy, setup, MembershipInput, PolicyInput, ProvingKeys,
+};
+
+pub const DEPTH: usize = 8;
+pub const CHAIN: &str = "test-coop";
+pub const T0: u64 = 1_700_000_000;
+
+pub fn policy_keys() -> &'static ProvingKeys {
+    static K: OnceLock<ProvingKeys> = OnceLock::new();
+    K.get_or_init(|| setup(CircuitId::Policy { depth: DEPTH }, Some(11)).unwrap())
+}
+
+pub fn membership_keys() -> &'static ProvingKeys {
+    static K: OnceLock<ProvingKeys> = OnceLock::new();
+    K.get_or_init(|| setup(CircuitId::Membership { depth: DEPTH }, Some(12)).unwrap())
+}
+
+pub fn key_record(k: &ProvingKeys) -> KeyRecord {
+    let mut vk = Vec::new();
+    k.verifier.vk().serialize_compressed(&mut vk).unwrap();
+    KeyRecord {
+        circuit: k.id.to_string(),
+        vk,
+        insecure: true,
+    }
+}
+
+pub fn sk(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+pub fn acct(k: &SigningKey) -> Account {
+    k.verifying_key().to_bytes()
+}
+
+pub fn genesis() -> Genesis {
+    let officers = (1..=3).map(|i| acct(&sk(i))).collect();
+    let mut params = Params::new(CHAIN, DEPTH as u32, officers, 2);
+    params.min_deposit = 1_000;
+    params.auto_approve_limit = 50_000;
+    params.treasury_limit = 100_000;
+    Genesis {
+        params,
+        time: T0,
+        keys: vec![key_record(policy_keys()), key_record(membership_keys())],
+    }
+}
+
+pub fn issuer_id() -> Fr {
+    Fr::from(424_242u64)
+}
+
+/// `score >= 600` and `-defaults >= 0` over bureau-v1.
+pub fn bureau_rules() -> PolicyRules {
+    let c = [Clause::at_least(0, 600), Clause::at_most(6, 0)];
+    PolicyRules {
+        name: "bureau".into(),
+        clauses: c
+            .iter()
+            .map(|c| ClauseRule {
+                coeffs: c.coeffs,
+                constant: c.constant,
+            })
+            .collect(),
+        issuer: issuer_id(),
+        rate_bps: 1_200,
+        max_amount: 1_000_000,
+        max_term: 24,
+        active: true,
+    }
+}
+
+/// A co-op with three officers (2-of-3), a bureau issuer (key 10) and policy 1.
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub ledger: Ledger,
+    pub time: u64,
+    pub rng: ChaCha20Rng,
+}
+
+impl World {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::init(dir.path(), &genesis()).unwrap();
+        let mut w = Self {
+            dir,
+            ledger,
+            time: T0,
+            rng: ChaCha20Rng::seed_from_u64(7),
+        };
+        let reg = w
+            .tx(
+                &sk(1),
+                TxBody::RegisterIssuer {
+                    issuer: issuer_id(),
+                    account: acct(&sk(10)),
+                    name: "bureau".into(),
+                },
+            )
+            .cosign(CHAIN, &sk(2));
+        let pol = w
+            .tx_n(
+                &sk(1),
+                1,
+                TxBody::SetPolicy {
+                    policy_id: 1,
+                    rules: bureau_rules(),
+                },
+            )
+            .cosign(CHAIN, &sk(3));
+        w.ok_block(vec![reg, pol]);
+        w
+    }
+
+    pub fn tx(&self, k: &SigningKey, body: TxBody) -> Tx {
+        let n = self.ledger.state().nonce(&acct(k));
+        Tx::sign(CHAIN, k, n, body)
+    }
+
+    pub fn tx_n(&self, k: &SigningKey, nonce: u64, body: TxBody) -> Tx {
+        Tx::sign(CHAIN, k, nonce, body)
+    }
+
+    /// Produces a block 60 s later; every transaction must be accepted.
+    pub fn ok_block(&mut self, txs: Vec<Tx>) -> Produced {
+        self.time += 60;
+        let p = self.ledger.produce_block(self.time, &txs).unwrap();
+        assert!(p.rejected.is_empty(), "rejected: {:?}", p.rejected);
+        p
+    }
+
+    /// One transaction in its own block; must be accepted.
+    pub fn ok(&mut self, k: &SigningKey, body: TxBody) {
+        let tx = self.tx(k, body);
+        self.ok_block(vec![tx]);
+    }
+
+    /// Executes `tx` on a copy of the state at the next block time and asserts it is
+    /// rejected with `want`, leaving the state hash unchanged; then checks a produced block
+    /// leaves it out.
+    pub fn reject(&mut self, tx: Tx, want: TxError) {
+        let mut s = self.ledger.state().clone();
+        let before = s.state_hash();
+        let got = s.execute(&tx, self.time + 60, self.ledger.keys());
+        assert_eq!(got.err(), Some(want.clone()), "tx {:?}", tx.body.kind());
+        assert_eq!(s.state_hash(), before, "state changed by a rejected tx");
+        let (_, block, rejected) = self
+            .ledger
+            .state()
+            .build_block(self.time + 60, &[tx], self.ledger.keys())
+            .unwrap();
+        assert!(block.txs.is_empty());
+        assert_eq!(rejected[0].error, want);
+    }
+
+    pub fn join(&mut self, k: &SigningKey, id: &Identity, deposit: u64) {
+        self.ok(
+            k,
+            TxBody::Join {
+                identity: id.commitment(),
+                deposit,
+            },
+        );
+    }
+
+    /// A bureau credential for `id`, attested by the issuer (key 10).
+    pub fn attest(&mut self, id: &Identity, score: u64, defaults: u64) -> Credential {
+        let cred = Credential {
+            schema: SCHEMA_BUREAU_V1,
+            issuer: issuer_id(),
+            subject: id.commitment(),
+            attrs: [score, 5_000, 1_000, 20_000, 24, 0, defaults, 36],
+            issued_at: T0 - 100,
+            expires_at: T0 + 10 * 365 * 86_400,
+            salt: Fr::from(score * 1_000 + defaults),
+        };
+        self.ok(
+            &sk(10),
+            TxBody::Attest {
+                commitment: cred.commitment(),
+            },
+        );
+        cred
+    }
+
+    /// An `ApplyLoan` body with a valid proof for the next block time and `nonce`.
+    pub fn apply_body(
+        &mut self,
+        k: &SigningKey,
+        nonce: u64,
+        id: &Identity,
+        cred: &Credential,
+        amount: u64,
+        term: u64,
+    ) -> TxBody {
+        let rules = bureau_rules();
+        self.apply_body_with(k, nonce, id, cred, amount, term, 1, &rules)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn apply_body_with(
+        &mut self,
+        k: &SigningKey,
+        nonce: u64,
+        id: &Identity,
+        cred: &Credential,
+        amount: u64,
+        term: u64,
+        policy_id: u64,
+        rules: &PolicyRules,
+    ) -> TxBody {
+        let now = self.time + 60;
+        let (path, root) = self.ledger.credential_path(&cred.leaf()).unwrap();
+        let request = LoanRequest {
+            chain_id: CHAIN.into(),
+            account: hex::encode(acct(k)),
+            amount,
+            term,
+            rate_bps: rules.rate_bps,
+            policy_id,
+            nonce,
+        }
+        .binding();
+        let policy = rules.policy();
+        let env = prove_policy(
+            policy_keys(),
+            &PolicyInput {
+                identity: id,
+                credential: cred,
+                path,
+                root,
+                policy: &policy,
+                now,
+                request,
+                scope: application_scope(self.ledger.state().params(), now),
+            },
+            &mut self.rng,
+        )
+        .unwrap();
+        TxBody::ApplyLoan {
+            policy_id,
+            amount,
+            term,
+            rate_bps: rules.rate_bps,
+            proof: ProofData {
+                public_inputs: env.public_inputs.clone(),
+                proof: env.proof_bytes(),
+            },
+        }
+    }
+
+    pub fn vote_body(&mut self, id: &Identity, proposal: u64, approve: bool) -> TxBody {
+        let p = self.ledger.state().proposal(proposal).unwrap().clone();
+        let root = zkcredit_ledger::codec::fr_from_bytes(&p.member_root).unwrap();
+        let (path, _) = self.ledger.member_path(&id.commitment()).unwrap();
+        let env = prove_membership(
+            membership_keys(),
+            &MembershipInput {
+                identity: id,
+                path,
+                root,
+                scope: vote_scope(self.ledger.state().params(), proposal),
+                signal: vote_signal(proposal, approve),
+            },
+            &mut self.rng,
+        )
+        .unwrap();
+        TxBody::Vote {
+            proposal,
+            approve,
+            proof: ProofData {
+                public_inputs: env.public_inputs.clone(),
+                proof: env.proof_bytes(),
+            },
+        }
+    }
+
+    pub fn pool(&self) -> Pool {
+        self.ledger.state().pool().clone()
+    }
+}

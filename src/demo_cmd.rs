@@ -1,0 +1,927 @@
+//! `zkcredit demo`: a whole lending co-op on a fresh proof-carrying ledger.
+//!
+//! Members join and deposit, a bureau attests credentials, loans are applied for with policy
+//! proofs (one approved automatically, one refused by the prover, one tampered proof refused
+//! by the ledger, one large loan passed by an anonymous member vote), instalments are repaid,
+//! one loan defaults and the reserve absorbs it, profits are distributed, a borrower proves a
+//! clean repayment history from the co-op's own credential for a second loan, and the ledger
+//! is replayed and verified. Any step that misbehaves ends the demo with an error (exit 2).
+
+use anyhow::{anyhow, bail, ensure, Context, Result};
+use ark_serialize::CanonicalSerialize;
+use ed25519_dalek::SigningKey;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+use zkcredit_circuits::credential::{
+    Credential, BUREAU_V1_ATTRS, SCHEMA_BUREAU_V1, SCHEMA_COOP_HISTORY_V1,
+};
+use zkcredit_circuits::identity::Identity;
+use zkcredit_circuits::policy::Clause;
+use zkcredit_circuits::request::LoanRequest;
+use zkcredit_circuits::statement::CircuitId;
+use zkcredit_circuits::Fr;
+use zkcredit_ledger::{
+    application_scope, codec, coop_issuer_id, vote_scope, vote_signal, Account, ClauseRule,
+    Genesis, KeyRecord, Ledger, LoanStatus, Params, PolicyRules, ProofData, Tx, TxBody, TxError,
+};
+use zkcredit_prover::{
+    prove_membership, prove_policy, setup, MembershipInput, PolicyInput, ProvingKeys,
+};
+
+/// Arguments of `zkcredit demo`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Keep the ledger (and cached keys) in this directory instead of a temporary one.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Tree depth of the circuits (20 is the real size; smaller is faster).
+    #[arg(long, default_value_t = 20)]
+    pub depth: usize,
+}
+
+const CHAIN: &str = "zkcredit-demo-coop";
+const T0: u64 = 1_767_225_600; // 2026-01-01
+const DAY: u64 = 86_400;
+const SEED: u64 = 20_260_101;
+
+fn money(x: u64) -> String {
+    let units = (x / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in units.chars().enumerate() {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{grouped}.{:02}", x % 100)
+}
+
+fn ms(t: Instant) -> String {
+    format!("{:.0} ms", t.elapsed().as_secs_f64() * 1e3)
+}
+
+fn key_cache(args: &Args) -> PathBuf {
+    if let Some(d) = &args.dir {
+        return d.join("keys");
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("zkcredit")
+}
+
+/// Loads seeded demo keys from the cache, or runs the (seeded, insecure) setup and caches them.
+fn demo_keys(cache: &Path, id: CircuitId, seed: u64) -> Result<(ProvingKeys, bool)> {
+    let dir = cache.join(format!("demo-{id}-seed{seed}"));
+    if let Ok(k) = ProvingKeys::load(&dir) {
+        if k.id == id {
+            return Ok((k, true));
+        }
+    }
+    let k = setup(id, Some(seed)).map_err(|e| anyhow!("setup of {id}: {e}"))?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    k.save(&dir).map_err(|e| anyhow!("saving keys: {e}"))?;
+    Ok((k, false))
+}
+
+fn record(k: &ProvingKeys) -> Result<KeyRecord> {
+    let mut vk = Vec::new();
+    k.verifier.vk().serialize_compressed(&mut vk)?;
+    Ok(KeyRecord {
+        circuit: k.id.to_string(),
+        vk,
+        insecure: true,
+    })
+}
+
+fn rules(clauses: &[Clause]) -> Vec<ClauseRule> {
+    clauses
+        .iter()
+        .map(|c| ClauseRule {
+            coeffs: c.coeffs,
+            constant: c.constant,
+        })
+        .collect()
+}
+
+struct Person {
+    name: &'static str,
+    key: SigningKey,
+    id: Identity,
+}
+
+impl Person {
+    fn account(&self) -> Account {
+        self.key.verifying_key().to_bytes()
+    }
+}
+
+struct Coop {
+    ledger: Ledger,
+    time: u64,
+    rng: StdRng,
+    policy_keys: ProvingKeys,
+    member_keys: ProvingKeys,
+    officers: Vec<SigningKey>,
+    prove_ms: Vec<f64>,
+}
+
+impl Coop {
+    fn tx(&self, k: &SigningKey, body: TxBody) -> Tx {
+        Tx::sign(
+            CHAIN,
+            k,
+            self.ledger.state().nonce(&k.verifying_key().to_bytes()),
+            body,
+        )
+    }
+
+    fn officer_tx(&self, body: TxBody, cosign: bool) -> Tx {
+        let t = self.tx(&self.officers[0], body);
+        if cosign {
+            t.cosign(CHAIN, &self.officers[1])
+        } else {
+            t
+        }
+    }
+
+    /// Produces a block at `time` with every transaction accepted, or fails the demo.
+    fn block(&mut self, time: u64, txs: Vec<Tx>) -> Result<zkcredit_ledger::Produced> {
+        self.block_quiet(time, txs, false)
+    }
+
+    fn block_quiet(
+        &mut self,
+        time: u64,
+        txs: Vec<Tx>,
+        quiet: bool,
+    ) -> Result<zkcredit_ledger::Produced> {
+        self.time = time;
+        let t = Instant::now();
+        let p = self.ledger.produce_block(time, &txs)?;
+        if let Some(r) = p.rejected.first() {
+            bail!(
+                "block {}: {} transaction rejected: {}",
+                p.block.header.height,
+                r.kind,
+                r.error
+            );
+        }
+        if quiet {
+            return Ok(p);
+        }
+        println!(
+            "      block {:>2}: {} tx, {} proof(s) batch-verified, committed in {}",
+            p.block.header.height,
+            p.block.txs.len(),
+            p.proofs,
+            ms(t)
+        );
+        Ok(p)
+    }
+
+    fn at_next(&self, dt: u64) -> u64 {
+        self.time + dt
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply(
+        &mut self,
+        who: &Person,
+        cred: &Credential,
+        policy_id: u64,
+        rules: &PolicyRules,
+        amount: u64,
+        term: u64,
+        time: u64,
+    ) -> Result<Result<TxBody, String>> {
+        let nonce = self.ledger.state().nonce(&who.account());
+        let (path, root) = self.ledger.credential_path(&cred.leaf())?;
+        let request = LoanRequest {
+            chain_id: CHAIN.into(),
+            account: hex::encode(who.account()),
+            amount,
+            term,
+            rate_bps: rules.rate_bps,
+            policy_id,
+            nonce,
+        };
+        let policy = rules.policy();
+        let t = Instant::now();
+        let env = prove_policy(
+            &self.policy_keys,
+            &PolicyInput {
+                identity: &who.id,
+                credential: cred,
+                path,
+                root,
+                policy: &policy,
+                now: time,
+                request: request.binding(),
+                scope: application_scope(self.ledger.state().params(), time),
+            },
+            &mut self.rng,
+        );
+        let env = match env {
+            Ok(e) => e,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        let el = t.elapsed().as_secs_f64() * 1e3;
+        self.prove_ms.push(el);
+        println!("      {} proves the policy privately: {el:.0} ms", who.name);
+        Ok(Ok(TxBody::ApplyLoan {
+            policy_id,
+            amount,
+            term,
+            rate_bps: rules.rate_bps,
+            proof: ProofData {
+                public_inputs: env.public_inputs.clone(),
+                proof: env.proof_bytes(),
+            },
+        }))
+    }
+
+    fn vote(&mut self, who: &Person, proposal: u64, approve: bool) -> Result<TxBody> {
+        let p = self
+            .ledger
+            .state()
+            .proposal(proposal)
+            .ok_or_else(|| anyhow!("no proposal {proposal}"))?
+            .clone();
+        let root = codec::fr_from_bytes(&p.member_root).ok_or_else(|| anyhow!("bad root"))?;
+        let (path, _) = self.ledger.member_path(&who.id.commitment())?;
+        let t = Instant::now();
+        let env = prove_membership(
+            &self.member_keys,
+            &MembershipInput {
+                identity: &who.id,
+                path,
+                root,
+                scope: vote_scope(self.ledger.state().params(), proposal),
+                signal: vote_signal(proposal, approve),
+            },
+            &mut self.rng,
+        )?;
+        self.prove_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        println!(
+            "      an anonymous member votes {} ({} to prove membership)",
+            if approve { "yes" } else { "no" },
+            ms(t)
+        );
+        Ok(TxBody::Vote {
+            proposal,
+            approve,
+            proof: ProofData {
+                public_inputs: env.public_inputs.clone(),
+                proof: env.proof_bytes(),
+            },
+        })
+    }
+
+    fn pool_line(&self) {
+        let p = self.ledger.state().pool();
+        println!(
+            "      pool: cash {} | lent out {} | reserve {} | undistributed profit {} | members' capital {}",
+            money(p.cash),
+            money(p.outstanding),
+            money(p.reserve),
+            money(p.undistributed),
+            money(p.total_capital)
+        );
+    }
+
+    fn repay_next(&mut self, who: &Person, loan: u64, time: u64) -> Result<u64> {
+        let l = self
+            .ledger
+            .state()
+            .loan(loan)
+            .ok_or_else(|| anyhow!("no loan {loan}"))?;
+        let inst = l.schedule[l.next as usize].clone();
+        let due = inst.total().ok_or_else(|| anyhow!("overflow"))?;
+        let tx = self.tx(&who.key, TxBody::Repay { loan, amount: due });
+        self.block_quiet(time, vec![tx], true)?;
+        Ok(due)
+    }
+}
+
+/// Runs the demo.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let started = Instant::now();
+    let tmp;
+    let dir = match &args.dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            d.join("ledger")
+        }
+        None => {
+            tmp = TempDir::new()?;
+            tmp.0.join("ledger")
+        }
+    };
+    if dir.join(zkcredit_ledger::DB_FILE).exists() {
+        std::fs::remove_file(dir.join(zkcredit_ledger::DB_FILE))?;
+    }
+
+    println!("zkcredit demo — a lending co-op on a proof-carrying ledger\n");
+    println!(
+        "[0] Keys (seeded, INSECURE: demo only), depth {}",
+        args.depth
+    );
+    let cache = key_cache(args);
+    let t = Instant::now();
+    let (policy_keys, c1) = demo_keys(&cache, CircuitId::Policy { depth: args.depth }, SEED)?;
+    let (member_keys, c2) = demo_keys(
+        &cache,
+        CircuitId::Membership { depth: args.depth },
+        SEED + 1,
+    )?;
+    println!(
+        "      {} and {}: {} in {} ({})",
+        policy_keys.id,
+        member_keys.id,
+        if c1 && c2 {
+            "loaded from cache"
+        } else {
+            "generated"
+        },
+        ms(t),
+        cache.display()
+    );
+
+    let officers: Vec<SigningKey> = (1..=3u8)
+        .map(|i| SigningKey::from_bytes(&[i; 32]))
+        .collect();
+    let person = |name, seed: u8| Person {
+        name,
+        key: SigningKey::from_bytes(&[seed; 32]),
+        id: Identity::from_secret(Fr::from(u64::from(seed) * 7_919 + 13)),
+    };
+    let ana = person("Ana", 40);
+    let ben = person("Ben", 41);
+    let chloe = person("Chloé", 42);
+    let dev = person("Dev", 43);
+    let eli = person("Eli", 44);
+    let bureau = SigningKey::from_bytes(&[30; 32]);
+    let bureau_id = Fr::from(7_001u64);
+
+    let mut params = Params::new(
+        CHAIN,
+        args.depth as u32,
+        officers
+            .iter()
+            .map(|k| k.verifying_key().to_bytes())
+            .collect(),
+        2,
+    );
+    params.min_deposit = 10_000;
+    params.auto_approve_limit = 500_000;
+    params.treasury_limit = 500_000;
+    params.interest_reserve_bps = 5_000;
+    params.distribution_reserve_bps = 1_000;
+    let genesis = Genesis {
+        params,
+        time: T0,
+        keys: vec![record(&policy_keys)?, record(&member_keys)?],
+    };
+    let ledger = Ledger::init(&dir, &genesis)?;
+    println!(
+        "      ledger at {} (redb, immediate durability, two-phase commit)",
+        dir.display()
+    );
+    println!(
+        "      officers: 3, treasury actions above {} need 2 signatures",
+        money(500_000)
+    );
+    let mut coop = Coop {
+        ledger,
+        time: T0,
+        rng: StdRng::seed_from_u64(SEED),
+        policy_keys,
+        member_keys,
+        officers,
+        prove_ms: Vec::new(),
+    };
+
+    println!("\n[1] Governance registers the bureau and the lending policy (2-of-3 officers)");
+    let standard = PolicyRules {
+        name: "standard".into(),
+        clauses: rules(&[
+            Clause::at_least(0, 650),
+            // debt-to-income at most 40 %: income*4000 - debt*10000 >= 0
+            Clause {
+                coeffs: [0, 4_000, -10_000, 0, 0, 0, 0, 0],
+                constant: 0,
+            },
+            Clause::at_most(6, 0),
+        ]),
+        issuer: bureau_id,
+        rate_bps: 1_200,
+        max_amount: 2_000_000,
+        max_term: 24,
+        active: true,
+    };
+    let names: [String; 8] = BUREAU_V1_ATTRS.map(String::from);
+    for c in standard.policy().clauses {
+        println!("      clause: {}", c.describe(&names));
+    }
+    let t1 = coop.officer_tx(
+        TxBody::RegisterIssuer {
+            issuer: bureau_id,
+            account: bureau.verifying_key().to_bytes(),
+            name: "Northwind Credit Bureau".into(),
+        },
+        true,
+    );
+    let t2 = Tx::sign(
+        CHAIN,
+        &coop.officers[0],
+        1,
+        TxBody::SetPolicy {
+            policy_id: 1,
+            rules: standard.clone(),
+        },
+    )
+    .cosign(CHAIN, &coop.officers[2]);
+    coop.block(T0 + 60, vec![t1, t2])?;
+    // A single officer cannot do it alone.
+    let lone = coop.officer_tx(
+        TxBody::SetPolicy {
+            policy_id: 9,
+            rules: standard.clone(),
+        },
+        false,
+    );
+    let mut probe = coop.ledger.state().clone();
+    match probe.execute(&lone, coop.time + 60, coop.ledger.keys()) {
+        Err(e @ TxError::NotEnoughSignatures { .. }) => {
+            println!("      one officer alone: refused ({e})")
+        }
+        other => bail!("a single-officer policy change was not refused: {other:?}"),
+    }
+
+    println!("\n[2] Members join with an identity commitment and a deposit");
+    let deposits = [
+        (&ana, 2_000_000),
+        (&ben, 300_000),
+        (&chloe, 200_000),
+        (&dev, 400_000),
+        (&eli, 100_000),
+    ];
+    let mut txs = Vec::new();
+    for (p, d) in deposits {
+        txs.push(coop.tx(
+            &p.key,
+            TxBody::Join {
+                identity: p.id.commitment(),
+                deposit: d,
+            },
+        ));
+        println!("      {:<6} deposits {:>10}", p.name, money(d));
+    }
+    coop.block(coop.at_next(3_600), txs)?;
+    coop.pool_line();
+
+    println!("\n[3] The bureau attests credentials (the ledger computes each registry leaf)");
+    let cred = |p: &Person, attrs: [u64; 8], salt: u64| Credential {
+        schema: SCHEMA_BUREAU_V1,
+        issuer: bureau_id,
+        subject: p.id.commitment(),
+        attrs,
+        issued_at: T0,
+        expires_at: T0 + 365 * DAY,
+        salt: Fr::from(salt),
+    };
+    let c_ben = cred(&ben, [720, 420_000, 90_000, 150_000, 36, 1, 0, 48], 1);
+    let c_chloe = cred(&chloe, [610, 380_000, 70_000, 40_000, 20, 4, 0, 12], 2);
+    let c_dev = cred(&dev, [780, 900_000, 150_000, 600_000, 60, 0, 0, 96], 3);
+    let c_eli = cred(&eli, [680, 300_000, 60_000, 20_000, 18, 2, 0, 24], 4);
+    let txs = [&c_ben, &c_chloe, &c_dev, &c_eli]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            Tx::sign(
+                CHAIN,
+                &bureau,
+                i as u64,
+                TxBody::Attest {
+                    commitment: c.commitment(),
+                },
+            )
+        })
+        .collect();
+    coop.block(coop.at_next(3_600), txs)?;
+    println!(
+        "      registry: {} leaves, root {}…",
+        coop.ledger.state().registry().len(),
+        &zkcredit_circuits::field::to_decimal(&coop.ledger.state().registry().root())[..16]
+    );
+
+    println!(
+        "\n[4] Ben applies for {} over 3 months: approved automatically",
+        money(300_000)
+    );
+    let t_apply = coop.at_next(DAY);
+    let body = coop
+        .apply(&ben, &c_ben, 1, &standard, 300_000, 3, t_apply)?
+        .map_err(|e| anyhow!("Ben's proof was refused: {e}"))?;
+    let tx = coop.tx(&ben.key, body);
+    let ben_apply = tx.clone();
+    coop.block(t_apply, vec![tx])?;
+    let ben_loan = 0;
+    ensure!(coop.ledger.state().loan(ben_loan).map(|l| l.status) == Some(LoanStatus::Approved));
+    println!(
+        "      loan {ben_loan}: approved (at most {} needs no vote)",
+        money(500_000)
+    );
+
+    println!("\n[5] Chloé applies: her numbers fail the policy, so no proof can be made");
+    match coop.apply(&chloe, &c_chloe, 1, &standard, 200_000, 6, coop.at_next(60))? {
+        Err(msg) => println!("      prover: {msg}"),
+        Ok(_) => bail!("a proof was produced for numbers that fail the policy"),
+    }
+
+    println!("\n[6] A tampered application is refused by the ledger");
+    let t6 = coop.at_next(60);
+    let body = coop
+        .apply(&eli, &c_eli, 1, &standard, 120_000, 6, t6)?
+        .map_err(|e| anyhow!("Eli's proof was refused: {e}"))?;
+    let mut forged = body.clone();
+    if let (TxBody::ApplyLoan { proof, .. }, TxBody::ApplyLoan { proof: other, .. }) =
+        (&mut forged, &ben_apply.body)
+    {
+        proof.proof = other.proof.clone(); // Ben's (valid) proof under Eli's public inputs
+    }
+    let mut inflated = body.clone();
+    if let TxBody::ApplyLoan { amount, .. } = &mut inflated {
+        *amount = 450_000; // Eli's proof, a larger amount than it was bound to
+    }
+    let tampered = vec![coop.tx(&eli.key, forged)];
+    let p = coop.ledger.produce_block(t6, &tampered)?;
+    coop.time = t6;
+    match p.rejected.first().map(|r| &r.error) {
+        Some(TxError::InvalidProof) => println!(
+            "      proof bytes swapped: rejected — {}",
+            TxError::InvalidProof
+        ),
+        other => bail!("a forged proof was not rejected as invalid: {other:?}"),
+    }
+    let mut probe = coop.ledger.state().clone();
+    match probe.execute(&coop.tx(&eli.key, inflated), t6, coop.ledger.keys()) {
+        Err(e @ TxError::RequestMismatch) => {
+            println!("      amount changed after proving: rejected — {e}")
+        }
+        other => bail!("an altered request was not rejected: {other:?}"),
+    }
+    // Eli's genuine application, re-proved for the next block's request.
+    let t6b = coop.at_next(60);
+    let body = coop
+        .apply(&eli, &c_eli, 1, &standard, 120_000, 6, t6b)?
+        .map_err(|e| anyhow!("Eli's proof was refused: {e}"))?;
+    // Same identity, same epoch: the first attempt's nullifier was never spent (its block
+    // left it out), so the genuine one goes through.
+    let tx = coop.tx(&eli.key, body);
+    coop.block(t6b, vec![tx])?;
+    let eli_loan = 1;
+    println!(
+        "      Eli's genuine application: loan {eli_loan} approved ({})",
+        money(120_000)
+    );
+
+    println!(
+        "\n[7] Dev asks for {}: above the limit, the members vote anonymously",
+        money(1_500_000)
+    );
+    let t7 = coop.at_next(60);
+    let body = coop
+        .apply(&dev, &c_dev, 1, &standard, 1_500_000, 12, t7)?
+        .map_err(|e| anyhow!("Dev's proof was refused: {e}"))?;
+    let tx = coop.tx(&dev.key, body);
+    coop.block(t7, vec![tx])?;
+    let dev_loan = 2;
+    let prop = coop
+        .ledger
+        .state()
+        .loan(dev_loan)
+        .and_then(|l| l.proposal)
+        .ok_or_else(|| anyhow!("no proposal for Dev's loan"))?;
+    let needed = coop
+        .ledger
+        .state()
+        .proposal(prop)
+        .map(|p| p.needed(coop.ledger.state().params().quorum_bps));
+    println!(
+        "      proposal {prop}: {} yes votes of 5 members needed",
+        needed.unwrap_or(0)
+    );
+    let mut votes = Vec::new();
+    for (i, (p, yes)) in [(&ana, true), (&chloe, true), (&eli, false), (&ben, true)]
+        .into_iter()
+        .enumerate()
+    {
+        let body = coop.vote(p, prop, yes)?;
+        // Each vote is sent from a fresh throwaway key: the ledger sees only the proof.
+        let throwaway = SigningKey::from_bytes(&[200 + i as u8; 32]);
+        votes.push(Tx::sign(CHAIN, &throwaway, 0, body));
+    }
+    let dup = votes[0].body.clone();
+    let later = votes.split_off(2);
+    coop.block(coop.at_next(3_600), votes)?;
+    let mut probe = coop.ledger.state().clone();
+    let again = Tx::sign(CHAIN, &SigningKey::from_bytes(&[250; 32]), 0, dup);
+    match probe.execute(&again, coop.time + 60, coop.ledger.keys()) {
+        Err(e @ TxError::AlreadyVoted) => {
+            println!("      the same member voting again: rejected — {e}")
+        }
+        other => bail!("a second vote by the same member was not refused: {other:?}"),
+    }
+    coop.block(coop.at_next(3_600), later)?;
+    let pr = coop
+        .ledger
+        .state()
+        .proposal(prop)
+        .cloned()
+        .ok_or_else(|| anyhow!("proposal"))?;
+    println!(
+        "      tally: {} yes, {} no → {:?}",
+        pr.yes, pr.no, pr.status
+    );
+    ensure!(
+        coop.ledger.state().loan(dev_loan).map(|l| l.status) == Some(LoanStatus::Approved),
+        "Dev's loan was not approved"
+    );
+
+    println!("\n[8] Disbursement (Dev's loan is above the treasury limit: two officers sign)");
+    let t8 = coop.at_next(3_600);
+    let txs = vec![
+        coop.officer_tx(TxBody::Disburse { loan: ben_loan }, false),
+        Tx::sign(
+            CHAIN,
+            &coop.officers[0],
+            coop.ledger
+                .state()
+                .nonce(&coop.officers[0].verifying_key().to_bytes())
+                + 1,
+            TxBody::Disburse { loan: eli_loan },
+        ),
+        Tx::sign(
+            CHAIN,
+            &coop.officers[0],
+            coop.ledger
+                .state()
+                .nonce(&coop.officers[0].verifying_key().to_bytes())
+                + 2,
+            TxBody::Disburse { loan: dev_loan },
+        )
+        .cosign(CHAIN, &coop.officers[2]),
+    ];
+    coop.block(t8, txs)?;
+    coop.pool_line();
+
+    println!("\n[9] Instalments: Ben repays on time, Dev pays monthly, Eli pays five of six");
+    let period = coop.ledger.state().params().period_secs;
+    for month in 1..=5u64 {
+        let when = t8 + month * period - DAY;
+        let mut line = format!("      month {month}:");
+        if month <= 3 {
+            let a = coop.repay_next(&ben, ben_loan, when)?;
+            line.push_str(&format!(" Ben pays {},", money(a)));
+        }
+        let b = coop.repay_next(&dev, dev_loan, when + 60)?;
+        let c = coop.repay_next(&eli, eli_loan, when + 120)?;
+        line.push_str(&format!(" Dev pays {}, Eli pays {}", money(b), money(c)));
+        println!("{line}");
+    }
+    ensure!(
+        coop.ledger.state().loan(ben_loan).map(|l| l.status) == Some(LoanStatus::Repaid),
+        "Ben's loan is not repaid"
+    );
+    println!("      Ben's loan is repaid in full");
+    coop.pool_line();
+
+    println!(
+        "\n[10] Eli misses the last instalment: late fee, then default after the grace period"
+    );
+    let l = coop
+        .ledger
+        .state()
+        .loan(eli_loan)
+        .cloned()
+        .ok_or_else(|| anyhow!("loan"))?;
+    let inst = &l.schedule[l.next as usize];
+    let p = coop.ledger.state().params().clone();
+    let tx = coop.officer_tx(TxBody::MarkLate { loan: eli_loan }, false);
+    coop.block(inst.due + p.late_grace + 60, vec![tx])?;
+    let fee = coop
+        .ledger
+        .state()
+        .loan(eli_loan)
+        .map(|l| l.schedule[l.next as usize].late_fee)
+        .unwrap_or(0);
+    println!("      late fee charged: {}", money(fee));
+    let before = coop.ledger.state().pool().clone();
+    let loss = l.remaining_principal();
+    let tx = coop.officer_tx(TxBody::Default { loan: eli_loan }, false);
+    coop.block(inst.due + p.default_grace + 60, vec![tx])?;
+    let after = coop.ledger.state().pool().clone();
+    let from_reserve = before.reserve - after.reserve;
+    let from_profit = before.undistributed - after.undistributed;
+    println!(
+        "      written off {}: {} from the reserve, {} from undistributed profit, {} from members' capital",
+        money(loss),
+        money(from_reserve),
+        money(from_profit),
+        money(after.capital_losses - before.capital_losses)
+    );
+    ensure!(from_reserve == loss, "the reserve did not absorb the loss");
+    ensure!(
+        after.balanced(),
+        "the books do not balance after the default"
+    );
+    coop.pool_line();
+
+    println!("\n[11] Dev finishes repaying; profits are distributed pro rata to capital");
+    loop {
+        let l = coop
+            .ledger
+            .state()
+            .loan(dev_loan)
+            .cloned()
+            .ok_or_else(|| anyhow!("loan"))?;
+        if l.status == LoanStatus::Repaid {
+            break;
+        }
+        let due = l.schedule[l.next as usize].due;
+        let when = due.saturating_sub(60).max(coop.time + 60);
+        coop.repay_next(&dev, dev_loan, when)?;
+    }
+    println!(
+        "      Dev's loan is repaid in full (12 instalments; {} blocks so far)",
+        coop.ledger.height()
+    );
+    let undist = coop.ledger.state().pool().undistributed;
+    ensure!(undist > 0, "no profit to distribute");
+    let caps_before: Vec<u64> = [&ana, &ben, &chloe, &dev, &eli]
+        .iter()
+        .map(|p| {
+            coop.ledger
+                .state()
+                .member(&p.account())
+                .map_or(0, |m| m.capital)
+        })
+        .collect();
+    let tx = coop.officer_tx(TxBody::Distribute { amount: undist }, false);
+    coop.block(coop.at_next(DAY), vec![tx])?;
+    for (p, before) in [&ana, &ben, &chloe, &dev, &eli].iter().zip(caps_before) {
+        let now = coop
+            .ledger
+            .state()
+            .member(&p.account())
+            .map_or(0, |m| m.capital);
+        println!(
+            "      {:<6} capital {:>10} (+{})",
+            p.name,
+            money(now),
+            money(now - before)
+        );
+    }
+    coop.pool_line();
+    ensure!(
+        coop.ledger.state().pool().balanced(),
+        "the books do not balance"
+    );
+
+    println!(
+        "\n[12] Ben has the co-op attest his repayment history, and proves it for a second loan"
+    );
+    let coop_id = coop_issuer_id(CHAIN);
+    let history_rules = PolicyRules {
+        name: "members with a clean record".into(),
+        clauses: rules(&[
+            Clause::at_least(0, 1), // loans_repaid >= 1
+            Clause::at_most(3, 0),  // late_instalments <= 0
+            Clause::at_most(4, 0),  // defaults <= 0
+        ]),
+        issuer: coop_id,
+        rate_bps: 900,
+        max_amount: 400_000,
+        max_term: 12,
+        active: true,
+    };
+    let t12 = coop.at_next(DAY);
+    let attrs = coop
+        .ledger
+        .state()
+        .history_attrs(&ben.account(), t12)
+        .ok_or_else(|| anyhow!("Ben is not a member"))?;
+    let salt = Fr::from(987_654_321u64);
+    let history = Credential {
+        schema: SCHEMA_COOP_HISTORY_V1,
+        issuer: coop_id,
+        subject: ben.id.commitment(),
+        attrs,
+        issued_at: t12,
+        expires_at: t12 + 180 * DAY,
+        salt,
+    };
+    let claim = coop.tx(
+        &ben.key,
+        TxBody::ClaimHistory {
+            subject: ben.id.commitment(),
+            attrs,
+            issued_at: t12,
+            expires_at: history.expires_at,
+            salt,
+        },
+    );
+    let setp = coop.officer_tx(
+        TxBody::SetPolicy {
+            policy_id: 2,
+            rules: history_rules.clone(),
+        },
+        true,
+    );
+    coop.block(t12, vec![claim, setp])?;
+    println!(
+        "      coop-history-v1: loans_repaid {}, principal_repaid {}, on_time {}, late {}, defaults {}",
+        attrs[0],
+        money(attrs[1]),
+        attrs[2],
+        attrs[3],
+        attrs[4]
+    );
+    let t12b = coop.at_next(60);
+    let body = coop
+        .apply(&ben, &history, 2, &history_rules, 250_000, 6, t12b)?
+        .map_err(|e| anyhow!("Ben's history proof was refused: {e}"))?;
+    let tx = coop.tx(&ben.key, body);
+    coop.block(t12b, vec![tx])?;
+    let second = coop.ledger.state().core().next_loan - 1;
+    ensure!(
+        coop.ledger.state().loan(second).map(|l| l.status) == Some(LoanStatus::Approved),
+        "Ben's second loan was not approved"
+    );
+    println!(
+        "      loan {second}: {} approved at 9 % on the co-op's own attestation",
+        money(250_000)
+    );
+
+    println!("\n[13] Replay: the ledger is rebuilt from genesis and checked");
+    let height = coop.ledger.height();
+    let hash = coop.ledger.state_hash();
+    let t = Instant::now();
+    let report = coop.ledger.verify()?;
+    println!(
+        "      {} blocks, {} transactions, {} proofs re-verified in {}",
+        report.blocks,
+        report.txs,
+        report.proofs,
+        ms(t)
+    );
+    drop(coop.ledger);
+    let reopened = Ledger::open(&dir)?;
+    ensure!(
+        reopened.height() == height && reopened.state_hash() == hash,
+        "reopened ledger differs"
+    );
+    println!("      height {height}, state hash {}", hex::encode(hash));
+    let avg = coop.prove_ms.iter().sum::<f64>() / coop.prove_ms.len().max(1) as f64;
+    let single = {
+        let b = reopened.block(4)?;
+        let t = Instant::now();
+        if let Some(TxBody::ApplyLoan { proof, .. }) = b.txs.first().map(|t| &t.body) {
+            let env = zkcredit_ledger::keys::envelope(&reopened.keys().policy, proof)?;
+            reopened.keys().policy.verify(&env)?;
+        }
+        t.elapsed().as_secs_f64() * 1e3
+    };
+    println!(
+        "\nAll steps behaved. {} proofs made (avg {avg:.0} ms each), one verifies in {single:.1} ms; total {:.1} s.",
+        coop.prove_ms.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A temporary directory removed on drop (the demo's default ledger location).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<Self> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let p = std::env::temp_dir().join(format!("zkcredit-demo-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&p)?;
+        Ok(Self(p))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -1,0 +1,260 @@
+//! The CLI's file formats: reading with errors that name the file and what is wrong, and
+//! writing atomically (identity and credential files with mode 0600 on unix).
+//!
+//! Formats are documented in `docs/formats.md`.
+
+use anyhow::{anyhow, bail, Context, Result};
+use ark_ff::PrimeField;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::Path;
+use zkcredit_circuits::field::{from_decimal, to_decimal};
+use zkcredit_circuits::prelude::*;
+use zkcredit_verifier::{blake2b256, Envelope, ProofFile};
+
+/// The `format` string of a registry (or members) file.
+pub const REGISTRY_FORMAT: &str = "zkcredit-registry/v1";
+
+/// Domain separator for text hashed into a field element (`--scope`, `--signal`).
+pub const TEXT_LABEL: &[u8] = b"zkcredit/text/v1";
+
+/// Reads a file's bytes, naming the file on failure.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Reads and parses a JSON file; `what` names the kind of file in errors.
+pub fn read_json<T: DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+    let bytes = read_bytes(path)?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| anyhow!("{}: not a valid {what} file: {e}", path.display()))
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+/// With `private`, the file is created with mode 0600 (unix). With `overwrite` false an
+/// existing file is an error.
+pub fn write_file(path: &Path, bytes: &[u8], private: bool, overwrite: bool) -> Result<()> {
+    if !overwrite && path.exists() {
+        bail!(
+            "{} already exists (pass --force to overwrite it)",
+            path.display()
+        );
+    }
+    let name = path
+        .file_name()
+        .ok_or_else(|| anyhow!("{}: not a file name", path.display()))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".tmp{}", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let write = || -> std::io::Result<()> {
+        let mut f = opts.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        anyhow!("cannot write {}: {e}", path.display())
+    })
+}
+
+/// Writes pretty JSON and a trailing newline.
+pub fn write_json<T: Serialize>(
+    path: &Path,
+    value: &T,
+    private: bool,
+    overwrite: bool,
+) -> Result<()> {
+    let mut text = serde_json::to_vec_pretty(value)?;
+    text.push(b'\n');
+    write_file(path, &text, private, overwrite)
+}
+
+/// Parses a canonical decimal field element given on the command line.
+pub fn parse_fr(flag: &str, s: &str) -> Result<Fr> {
+    from_decimal(s).map_err(|e| anyhow!("{flag}: {e}"))
+}
+
+/// A scope or signal: a canonical decimal field element is taken as it is; any other text
+/// is hashed: `BLAKE2b-256("zkcredit/text/v1" ‖ text)` read little-endian, reduced mod p.
+pub fn parse_text_or_fr(flag: &str, s: &str) -> Result<Fr> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return parse_fr(flag, s);
+    }
+    Ok(hash_text(s))
+}
+
+/// `BLAKE2b-256(TEXT_LABEL ‖ text)` reduced into the field.
+pub fn hash_text(s: &str) -> Fr {
+    let mut msg = TEXT_LABEL.to_vec();
+    msg.extend_from_slice(s.as_bytes());
+    Fr::from_le_bytes_mod_order(&blake2b256(&msg))
+}
+
+/// Identity file: `{"secret": "…", "commitment": "…"}`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityFile {
+    /// The secret `s` (decimal).
+    pub secret: String,
+    /// `Poseidon(s)` (decimal).
+    pub commitment: String,
+}
+
+impl IdentityFile {
+    /// The file for an identity.
+    pub fn new(id: &Identity) -> Self {
+        Self {
+            secret: to_decimal(&id.secret()),
+            commitment: to_decimal(&id.commitment()),
+        }
+    }
+}
+
+/// Reads an identity file and checks the commitment against the secret.
+pub fn read_identity(path: &Path) -> Result<Identity> {
+    let f: IdentityFile = read_json(path, "identity")?;
+    let secret = from_decimal(&f.secret).map_err(|e| anyhow!("{}: secret: {e}", path.display()))?;
+    let commitment =
+        from_decimal(&f.commitment).map_err(|e| anyhow!("{}: commitment: {e}", path.display()))?;
+    let id = Identity::from_secret(secret);
+    if id.commitment() != commitment {
+        bail!(
+            "{}: the commitment is not Poseidon(secret); the file is corrupt",
+            path.display()
+        );
+    }
+    Ok(id)
+}
+
+/// Reads a credential file (the `Credential` serde form).
+pub fn read_credential(path: &Path) -> Result<Credential> {
+    let c: Credential = read_json(path, "credential")?;
+    if c.expires_at <= c.issued_at {
+        bail!(
+            "{}: expires_at {} is not after issued_at {}",
+            path.display(),
+            c.expires_at,
+            c.issued_at
+        );
+    }
+    Ok(c)
+}
+
+/// Reads a policy file and checks the clause count (1 to 4).
+pub fn read_policy(path: &Path) -> Result<Policy> {
+    let p: Policy = read_json(path, "policy")?;
+    if p.clauses.is_empty() || p.clauses.len() > NUM_CLAUSES {
+        bail!(
+            "{}: a policy has 1 to {NUM_CLAUSES} clauses, this one has {}",
+            path.display(),
+            p.clauses.len()
+        );
+    }
+    Ok(p)
+}
+
+/// Reads a loan request file (the `LoanRequest` serde form).
+pub fn read_request(path: &Path) -> Result<LoanRequest> {
+    read_json(path, "loan request")
+}
+
+/// Registry (or members) file: `{"format": "zkcredit-registry/v1", "depth": N, "leaves":
+/// ["…", …]}`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryFile {
+    /// Must be [`REGISTRY_FORMAT`].
+    pub format: String,
+    /// Tree depth (1..=32).
+    pub depth: usize,
+    /// The leaves, in order, as decimal field elements (0 = empty or revoked).
+    pub leaves: Vec<String>,
+    /// The root (decimal); written for convenience, checked when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<String>,
+}
+
+/// Reads a registry file and rebuilds its tree.
+pub fn read_registry(path: &Path) -> Result<MerkleTree> {
+    let f: RegistryFile = read_json(path, "registry")?;
+    if f.format != REGISTRY_FORMAT {
+        bail!(
+            "{}: format is {:?}, expected {REGISTRY_FORMAT:?}",
+            path.display(),
+            f.format
+        );
+    }
+    let leaves = f
+        .leaves
+        .iter()
+        .enumerate()
+        .map(|(i, s)| from_decimal(s).map_err(|e| anyhow!("{}: leaf {i}: {e}", path.display())))
+        .collect::<Result<Vec<_>>>()?;
+    let tree = MerkleTree::from_leaves(f.depth, &leaves)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    if let Some(root) = &f.root {
+        if *root != to_decimal(&tree.root()) {
+            bail!(
+                "{}: the stored root {root} is not the root of the leaves ({})",
+                path.display(),
+                to_decimal(&tree.root())
+            );
+        }
+    }
+    Ok(tree)
+}
+
+/// Writes a registry file for `tree`.
+pub fn write_registry(path: &Path, tree: &MerkleTree) -> Result<()> {
+    let f = RegistryFile {
+        format: REGISTRY_FORMAT.into(),
+        depth: tree.depth(),
+        leaves: tree.leaves().iter().map(to_decimal).collect(),
+        root: Some(to_decimal(&tree.root())),
+    };
+    write_json(path, &f, false, true)
+}
+
+/// Reads a proof file and decodes it strictly.
+pub fn read_proof(path: &Path) -> Result<(ProofFile, Envelope)> {
+    let bytes = read_bytes(path)?;
+    let file: ProofFile = serde_json::from_slice(&bytes)
+        .map_err(|e| anyhow!("{}: not a valid proof file: {e}", path.display()))?;
+    let env = Envelope::from_file(&file).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    Ok((file, env))
+}
+
+/// Current unix time in seconds.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_or_field_element() {
+        assert_eq!(parse_text_or_fr("s", "7").unwrap(), Fr::from(7u64));
+        assert!(parse_text_or_fr("s", "07").is_err());
+        assert_eq!(
+            parse_text_or_fr("s", "pool-1").unwrap(),
+            hash_text("pool-1")
+        );
+        assert_ne!(hash_text("a"), hash_text("b"));
+    }
+}

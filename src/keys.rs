@@ -1,0 +1,45 @@
+//! Loading key directories, with the insecure-key warning every command prints.
+
+use anyhow::{anyhow, Result};
+use std::path::Path;
+use zkcredit_prover::ProvingKeys;
+use zkcredit_verifier::VerifierKey;
+
+fn warn_insecure(dir: &Path) {
+    eprintln!(
+        "warning: {} holds INSECURE keys from a seeded setup: anyone who knows the seed can \
+         forge proofs; for tests and demos only",
+        dir.display()
+    );
+}
+
+/// Loads a verifying key (`meta.json`, `verifying_key.bin`).
+pub fn load_verifier(dir: &Path) -> Result<VerifierKey> {
+    let key = VerifierKey::load(dir).map_err(|e| anyhow!("keys {}: {e}", dir.display()))?;
+    if key.is_insecure() {
+        warn_insecure(dir);
+    }
+    Ok(key)
+}
+
+/// Loads proving keys (`meta.json`, `verifying_key.bin`, `proving_key.bin`).
+pub fn load_prover(dir: &Path) -> Result<ProvingKeys> {
+    let keys = ProvingKeys::load(dir).map_err(|e| anyhow!("keys {}: {e}", dir.display()))?;
+    if keys.is_insecure() {
+        warn_insecure(dir);
+    }
+    Ok(keys)
+}
+
+/// A spinner on stderr for a long operation; hidden when stderr is not a terminal.
+pub fn spinner(msg: impl Into<String>) -> indicatif::ProgressBar {
+    let pb =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    pb.set_message(msg.into());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
