@@ -86,7 +86,9 @@ fn bench_msm(c: &mut Criterion) {
     g.sample_size(10);
     // The policy proof's MSM sizes: a (G1, ~7.3k), b (G2, ~5.2k non-identity), c (G1, ~20.7k).
     for n in [7329usize, 20700] {
-        let bases: Vec<_> = (0..n).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+        let bases: Vec<_> = (0..n)
+            .map(|_| G1Projective::rand(&mut rng).into_affine())
+            .collect();
         let scalars: Vec<_> = (0..n).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
         g.bench_function(format!("g1-{n}/batch-affine"), |b| {
             b.iter(|| msm::msm(&bases, &scalars))
@@ -96,7 +98,9 @@ fn bench_msm(c: &mut Criterion) {
         });
     }
     let n = 5243;
-    let bases: Vec<_> = (0..n).map(|_| G2Projective::rand(&mut rng).into_affine()).collect();
+    let bases: Vec<_> = (0..n)
+        .map(|_| G2Projective::rand(&mut rng).into_affine())
+        .collect();
     let scalars: Vec<_> = (0..n).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
     g.bench_function(format!("g2-{n}/batch-affine"), |b| {
         b.iter(|| msm::msm(&bases, &scalars))
