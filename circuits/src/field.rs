@@ -60,33 +60,66 @@ pub fn to_decimal(x: &Fr) -> String {
     to_biguint(x).to_string()
 }
 
-/// Parses a canonical decimal field element: ASCII digits only, no sign, no leading zeros
-/// (except `"0"` itself), and a value below the modulus.
+/// Why a string is not the canonical decimal encoding of a BN254 scalar.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecimalError {
+    /// The string is empty.
+    #[error("empty decimal string")]
+    Empty,
+    /// The string contains something other than ASCII digits (a sign, whitespace, ...).
+    #[error("not a decimal number: only ASCII digits 0-9 are allowed")]
+    NotDigits,
+    /// The string has a leading zero and is not `"0"`.
+    #[error("leading zeros are not allowed")]
+    LeadingZero,
+    /// The value is at least the scalar field modulus.
+    #[error("value is not below the BN254 scalar field modulus")]
+    OutOfField,
+}
+
+/// Parses the canonical decimal encoding of a field element — exactly the strings
+/// [`to_decimal`] produces: ASCII digits only, no sign, no leading zeros (except `"0"`), and a
+/// value below the modulus (never reduced). The one decimal parser of the workspace.
+///
+/// # Errors
+/// [`DecimalError`] saying which rule the string breaks.
+pub fn parse_decimal(s: &str) -> Result<Fr, DecimalError> {
+    let bytes = s.as_bytes();
+    if bytes.is_empty() {
+        return Err(DecimalError::Empty);
+    }
+    if !bytes.iter().all(u8::is_ascii_digit) {
+        return Err(DecimalError::NotDigits);
+    }
+    if bytes.len() > 1 && bytes[0] == b'0' {
+        return Err(DecimalError::LeadingZero);
+    }
+    // Four little-endian 64-bit limbs; a carry out of the top limb means the value is
+    // at least 2^256 > p.
+    let mut limbs = [0u64; 4];
+    for &digit in bytes {
+        let mut carry = u128::from(digit - b'0');
+        for limb in &mut limbs {
+            let wide = u128::from(*limb) * 10 + carry;
+            // Truncation intended: keep the low 64 bits, carry the rest.
+            *limb = wide as u64;
+            carry = wide >> 64;
+        }
+        if carry != 0 {
+            return Err(DecimalError::OutOfField);
+        }
+    }
+    // `from_bigint` returns `None` exactly when the value is at least the modulus.
+    Fr::from_bigint(ark_ff::BigInt::new(limbs)).ok_or(DecimalError::OutOfField)
+}
+
+/// [`parse_decimal`] with the crate's error type, quoting the string.
 ///
 /// # Errors
 /// [`Error::FieldElement`] saying what is wrong with the string.
 pub fn from_decimal(s: &str) -> Result<Fr, Error> {
-    if s.is_empty() {
-        return Err(Error::FieldElement("empty string".into()));
-    }
-    if !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::FieldElement(format!(
-            "{s:?} is not a decimal integer"
-        )));
-    }
-    if s.len() > 1 && s.starts_with('0') {
-        return Err(Error::FieldElement(format!("{s:?} has leading zeros")));
-    }
-    let v: BigUint = s
-        .parse()
-        .map_err(|_| Error::FieldElement(format!("{s:?} is not a decimal integer")))?;
-    let p: BigUint = Fr::MODULUS.into();
-    if v >= p {
-        return Err(Error::FieldElement(format!(
-            "{s} is not below the BN254 scalar field modulus"
-        )));
-    }
-    Ok(Fr::from(v))
+    parse_decimal(s).map_err(|e| Error::FieldElement(format!("{s:?}: {e}")))
 }
 
 /// serde helpers: a field element as a canonical decimal string.

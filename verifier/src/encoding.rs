@@ -9,63 +9,22 @@
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, PrimeField};
 
-/// Why a string is not the canonical decimal encoding of a BN254 scalar.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum DecimalError {
-    /// The string is empty.
-    #[error("empty decimal string")]
-    Empty,
-    /// The string contains something other than ASCII digits (a sign, whitespace, ...).
-    #[error("not a decimal number: only ASCII digits 0-9 are allowed")]
-    NotDigits,
-    /// The string has a leading zero and is not `"0"`.
-    #[error("leading zeros are not allowed")]
-    LeadingZero,
-    /// The value is at least the scalar field modulus.
-    #[error("value is not below the BN254 scalar field modulus")]
-    OutOfField,
-}
+pub use zkcredit_circuits::field::DecimalError;
 
-/// Parses the canonical decimal encoding of a BN254 scalar.
+/// Parses the canonical decimal encoding of a BN254 scalar (the workspace's one parser,
+/// [`zkcredit_circuits::field::parse_decimal`]).
 ///
 /// # Errors
 /// [`DecimalError`] when `s` is empty, contains a non-digit, has a leading zero, or denotes a
 /// value ≥ the scalar field modulus (such values are rejected, never reduced).
 pub fn fr_from_decimal(s: &str) -> Result<Fr, DecimalError> {
-    let bytes = s.as_bytes();
-    if bytes.is_empty() {
-        return Err(DecimalError::Empty);
-    }
-    if !bytes.iter().all(u8::is_ascii_digit) {
-        return Err(DecimalError::NotDigits);
-    }
-    if bytes.len() > 1 && bytes[0] == b'0' {
-        return Err(DecimalError::LeadingZero);
-    }
-    // Accumulate into four little-endian 64-bit limbs; a carry out of the top limb means the
-    // value is ≥ 2^256 > r.
-    let mut limbs = [0u64; 4];
-    for &digit in bytes {
-        let mut carry = u128::from(digit - b'0');
-        for limb in &mut limbs {
-            let wide = u128::from(*limb) * 10 + carry;
-            // Truncation intended: keep the low 64 bits, carry the rest.
-            *limb = wide as u64;
-            carry = wide >> 64;
-        }
-        if carry != 0 {
-            return Err(DecimalError::OutOfField);
-        }
-    }
-    // `from_bigint` returns `None` exactly when the value is ≥ the modulus.
-    Fr::from_bigint(ark_ff::BigInt::new(limbs)).ok_or(DecimalError::OutOfField)
+    zkcredit_circuits::field::parse_decimal(s)
 }
 
 /// The canonical decimal encoding of `x` (the inverse of [`fr_from_decimal`]).
 #[must_use]
 pub fn fr_to_decimal(x: &Fr) -> String {
-    x.into_bigint().to_string()
+    zkcredit_circuits::field::to_decimal(x)
 }
 
 /// The 32-byte little-endian encoding of `x` (its canonical representative, not Montgomery
