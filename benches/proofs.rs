@@ -12,14 +12,14 @@
 //! which cost the verifier exactly what independent proofs cost.
 
 use ark_bn254::Bn254;
-use ark_ff::UniformRand;
 use ark_groth16::Groth16;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Duration;
 use zkcredit_circuits::prelude::*;
-use zkcredit_prover::{Envelope, PolicyInput, ProvingKeys};
+use zkcredit_prover::sample::{sample_world, SampleWorld};
+use zkcredit_prover::{Envelope, ProvingKeys};
 
 const BATCH_SIZES: [usize; 3] = [8, 64, 256];
 
@@ -35,68 +35,8 @@ fn depths() -> Vec<usize> {
         .collect()
 }
 
-struct World {
-    identity: Identity,
-    credential: Credential,
-    tree: MerkleTree,
-    policy: Policy,
-    request: Fr,
-}
-
-fn world(depth: usize, rng: &mut ChaCha20Rng) -> World {
-    let identity = Identity::random(rng);
-    let credential = Credential {
-        schema: 1,
-        issuer: Fr::from(1u64),
-        subject: identity.commitment(),
-        attrs: [720, 5000, 800, 9000, 36, 1, 0, 48],
-        issued_at: 1_700_000_000,
-        expires_at: 1_900_000_000,
-        salt: Fr::rand(rng),
-    };
-    let mut tree = MerkleTree::new(depth).unwrap();
-    for i in 0..3u64 {
-        tree.append(Fr::from(1000 + i)).unwrap();
-    }
-    tree.append(credential.leaf()).unwrap();
-    let mut dti = Clause::default();
-    dti.coeffs[1] = 3600;
-    dti.coeffs[2] = -10000;
-    dti.constant = -4_000_000;
-    let policy = Policy {
-        clauses: vec![Clause::at_least(0, 650), dti, Clause::at_most(6, 0)],
-    };
-    let request = LoanRequest {
-        chain_id: "zkcredit-bench".into(),
-        account: "alice".into(),
-        amount: 100_000,
-        term: 12,
-        rate_bps: 900,
-        policy_id: 1,
-        nonce: 1,
-    }
-    .binding();
-    World {
-        identity,
-        credential,
-        tree,
-        policy,
-        request,
-    }
-}
-
-fn prove(keys: &ProvingKeys, w: &World, rng: &mut ChaCha20Rng) -> Envelope {
-    let input = PolicyInput {
-        identity: &w.identity,
-        credential: &w.credential,
-        path: w.tree.path(w.tree.len() - 1).unwrap(),
-        root: w.tree.root(),
-        policy: &w.policy,
-        now: 1_800_000_000,
-        request: w.request,
-        scope: Fr::from(42u64),
-    };
-    zkcredit_prover::prove_policy(keys, &input, rng).unwrap()
+fn prove(keys: &ProvingKeys, w: &SampleWorld, rng: &mut ChaCha20Rng) -> Envelope {
+    zkcredit_prover::prove_policy(keys, &w.input().unwrap(), rng).unwrap()
 }
 
 fn policy_benches(c: &mut Criterion) {
@@ -112,7 +52,7 @@ fn policy_benches(c: &mut Criterion) {
         g.finish();
 
         let keys = zkcredit_prover::setup(id, Some(1)).unwrap();
-        let w = world(depth, &mut rng);
+        let w = sample_world(depth, &mut rng).unwrap();
 
         let mut g = c.benchmark_group("prove");
         g.sample_size(10).measurement_time(Duration::from_secs(15));

@@ -5,7 +5,6 @@ use crate::output::println;
 use crate::setup_cmd::Circuit;
 use anyhow::{anyhow, Result};
 use ark_bn254::Bn254;
-use ark_ff::UniformRand;
 use ark_groth16::Groth16;
 use ark_serialize::CanonicalSerialize;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -15,7 +14,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 use zkcredit_circuits::merkle::{DEFAULT_DEPTH, MAX_DEPTH};
 use zkcredit_circuits::prelude::*;
-use zkcredit_prover::{Envelope, MembershipInput, PolicyInput, ProvingKeys};
+use zkcredit_prover::sample::{sample_world, SampleWorld};
+use zkcredit_prover::{Envelope, MembershipInput, ProvingKeys};
 use zkcredit_verifier::PROOF_BYTES;
 
 /// Arguments of `zkcredit bench`.
@@ -74,94 +74,14 @@ fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
 
-/// A bureau-v1 credential that satisfies [`sample_policy`], in a registry with a few other
-/// leaves, and everything else a policy proof needs.
-struct PolicyWorld {
-    identity: Identity,
-    credential: Credential,
-    tree: MerkleTree,
-    policy: Policy,
-    request: Fr,
-    scope: Fr,
-}
-
-fn sample_policy() -> Policy {
-    let mut dti = Clause::default();
-    dti.coeffs[1] = 3600; // monthly_income
-    dti.coeffs[2] = -10000; // monthly_debt
-    dti.constant = -400 * 10000; // the new instalment
-    let mut reserve = Clause::default();
-    reserve.coeffs[3] = 1;
-    reserve.constant = -3 * 400;
-    Policy {
-        clauses: vec![
-            Clause::at_least(0, 650),
-            dti,
-            reserve,
-            Clause::at_most(6, 0),
-        ],
-    }
-}
-
-fn policy_world(depth: usize) -> Result<PolicyWorld> {
-    let identity = Identity::random(&mut OsRng);
-    let credential = Credential {
-        schema: 1,
-        issuer: Fr::from(1u64),
-        subject: identity.commitment(),
-        attrs: [720, 5000, 800, 9000, 36, 1, 0, 48],
-        issued_at: 1_700_000_000,
-        expires_at: 1_900_000_000,
-        salt: Fr::rand(&mut OsRng),
-    };
-    let mut tree = MerkleTree::new(depth)?;
-    for i in 0..3u64 {
-        tree.append(Fr::from(1000 + i))?;
-    }
-    tree.append(credential.leaf())?;
-    let request = LoanRequest {
-        chain_id: "zkcredit-bench".into(),
-        account: "alice".into(),
-        amount: 100_000,
-        term: 12,
-        rate_bps: 900,
-        policy_id: 1,
-        nonce: 1,
-    };
-    Ok(PolicyWorld {
-        identity,
-        credential,
-        tree,
-        policy: sample_policy(),
-        request: request.binding(),
-        scope: Fr::from(42u64),
-    })
-}
-
 fn prove_once(
     keys: &ProvingKeys,
     circuit: Circuit,
     depth: usize,
-    w: &PolicyWorld,
+    w: &SampleWorld,
 ) -> Result<Envelope> {
     let env = match circuit {
-        Circuit::Policy => {
-            let index = w.tree.len() - 1;
-            zkcredit_prover::prove_policy(
-                keys,
-                &PolicyInput {
-                    identity: &w.identity,
-                    credential: &w.credential,
-                    path: w.tree.path(index)?,
-                    root: w.tree.root(),
-                    policy: &w.policy,
-                    now: 1_800_000_000,
-                    request: w.request,
-                    scope: w.scope,
-                },
-                &mut OsRng,
-            )
-        }
+        Circuit::Policy => zkcredit_prover::prove_policy(keys, &w.input()?, &mut OsRng),
         Circuit::Membership => {
             let mut members = MerkleTree::new(depth)?;
             members.append(Fr::from(7u64))?;
@@ -205,7 +125,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
     let setup_ms = ms(t);
     pb.finish_and_clear();
 
-    let world = policy_world(depth)?;
+    let world = sample_world(depth, &mut OsRng)?;
     let pb = bar(a.iterations, "proving");
     let mut prove = Vec::new();
     let mut env = None;

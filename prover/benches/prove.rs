@@ -10,36 +10,16 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkcredit_circuits::circuit::{MembershipCircuit, PolicyCircuit};
-use zkcredit_circuits::credential::SCHEMA_BUREAU_V1;
 use zkcredit_circuits::prelude::*;
-use zkcredit_prover::{check_membership, check_policy, msm, setup, MembershipInput, PolicyInput};
+use zkcredit_prover::sample::sample_world;
+use zkcredit_prover::{check_membership, check_policy, msm, setup, MembershipInput};
 
 fn bench_prove(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let id = Identity::random(&mut rng);
-    let cred = Credential {
-        schema: SCHEMA_BUREAU_V1,
-        issuer: Fr::from(1u64),
-        subject: id.commitment(),
-        attrs: [720, 500_000, 100_000, 2_000_000, 36, 1, 0, 48],
-        issued_at: 1,
-        expires_at: u64::MAX,
-        salt: Fr::from(7u64),
-    };
     let depth = 20;
-    let mut tree = MerkleTree::new(depth).unwrap();
-    let index = tree.append(cred.leaf()).unwrap();
-    let policy = Policy::new(vec![Clause::at_least(0, 650)]).unwrap();
-    let input = PolicyInput {
-        identity: &id,
-        credential: &cred,
-        path: tree.path(index).unwrap(),
-        root: tree.root(),
-        policy: &policy,
-        now: 1000,
-        request: Fr::from(1u64),
-        scope: Fr::from(2u64),
-    };
+    let world = sample_world(depth, &mut rng).unwrap();
+    let input = world.input().unwrap();
+    let id = &world.identity;
     let keys = setup(CircuitId::Policy { depth }, Some(1)).unwrap();
     let circuit = || {
         let (st, w) = check_policy(&input).unwrap();
@@ -63,7 +43,7 @@ fn bench_prove(c: &mut Criterion) {
     let mut members = MerkleTree::new(depth).unwrap();
     let mi = members.append(id.commitment()).unwrap();
     let minput = MembershipInput {
-        identity: &id,
+        identity: id,
         path: members.path(mi).unwrap(),
         root: members.root(),
         scope: Fr::from(3u64),

@@ -7,10 +7,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::{Duration, Instant};
 use zkcredit_circuits::circuit::PolicyCircuit;
-use zkcredit_circuits::credential::SCHEMA_BUREAU_V1;
 use zkcredit_circuits::prelude::*;
 use zkcredit_prover::groth16::{CachedProver, MsmImpl, ProveTimings};
-use zkcredit_prover::{check_policy, setup, PolicyInput};
+use zkcredit_prover::sample::sample_world;
+use zkcredit_prover::{check_policy, setup};
 
 fn median(mut v: Vec<Duration>) -> f64 {
     v.sort();
@@ -27,29 +27,8 @@ fn main() {
         .and_then(|d| d.parse().ok())
         .unwrap_or(9);
     let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let id = Identity::random(&mut rng);
-    let cred = Credential {
-        schema: SCHEMA_BUREAU_V1,
-        issuer: Fr::from(1u64),
-        subject: id.commitment(),
-        attrs: [720, 500_000, 100_000, 2_000_000, 36, 1, 0, 48],
-        issued_at: 1,
-        expires_at: u64::MAX,
-        salt: Fr::from(7u64),
-    };
-    let mut tree = MerkleTree::new(depth).unwrap();
-    let index = tree.append(cred.leaf()).unwrap();
-    let policy = Policy::new(vec![Clause::at_least(0, 650)]).unwrap();
-    let input = PolicyInput {
-        identity: &id,
-        credential: &cred,
-        path: tree.path(index).unwrap(),
-        root: tree.root(),
-        policy: &policy,
-        now: 1000,
-        request: Fr::from(1u64),
-        scope: Fr::from(2u64),
-    };
+    let world = sample_world(depth, &mut rng).unwrap();
+    let input = world.input().unwrap();
     let keys = setup(CircuitId::Policy { depth }, Some(1)).unwrap();
     let circuit = || {
         let (st, w) = check_policy(&input).unwrap();

@@ -26,6 +26,7 @@ mod keys;
 pub mod msm;
 pub mod pk_file;
 mod prove;
+pub mod sample;
 
 pub use error::ProveError;
 pub use keys::{setup, ProvingKeys, Shape};
