@@ -9,7 +9,7 @@ pub enum Error {
     #[error("Poseidon takes 1 to 16 inputs, got {0}")]
     PoseidonArity(usize),
     /// Merkle tree depth outside the supported range.
-    #[error("tree depth {0} is not supported (1..=32)")]
+    #[error("tree depth {0} is not supported: depth is the capacity in bits of a 4-ary tree, an even number in 2..=32")]
     Depth(usize),
     /// The tree has no room for another leaf.
     #[error("the tree of depth {depth} is full ({capacity} leaves)")]
@@ -28,7 +28,7 @@ pub enum Error {
         len: u64,
     },
     /// A Merkle path whose length differs from the circuit's depth.
-    #[error("Merkle path has {found} siblings, the circuit expects {expected}")]
+    #[error("Merkle path is for a tree of depth {found}, the circuit expects depth {expected}")]
     PathLength {
         /// Depth of the circuit.
         expected: usize,

@@ -2,6 +2,7 @@
 
 use crate::{field, poseidon, Fr};
 use ark_std::rand::Rng;
+use ark_ff::Zero;
 use ark_std::UniformRand;
 
 /// An identity secret `s`. Its commitment `Poseidon(s)` is public; `s` never leaves the
@@ -38,11 +39,33 @@ impl Identity {
     pub fn nullifier(&self, scope: Fr) -> Fr {
         nullifier(self.secret, scope)
     }
+
+    /// This identity's holder binding in `holder_scope` ([`holder`]).
+    pub fn holder(&self, holder_scope: Fr) -> Fr {
+        holder(self.secret, holder_scope)
+    }
 }
 
 /// `Poseidon(secret, scope)`: one use per identity per scope.
 pub fn nullifier(secret: Fr, scope: Fr) -> Fr {
     poseidon::hash2(secret, scope)
+}
+
+/// The holder binding a policy proof publishes: who holds the credential, as the verifier
+/// asked to see it.
+///
+/// * `holder_scope = 0`: the identity commitment `Poseidon(s)` itself. The co-op uses this: a
+///   member's identity commitment is public in its member tree, and binding to it makes the
+///   credential's holder the applying member (and lets the co-op attest history to it).
+/// * any other scope: the pseudonym `Poseidon(s, holder_scope)`. A lender picks its own scope
+///   and gets a stable per-lender pseudonym that neither the issuer (who knows `Poseidon(s)`)
+///   nor another lender can link.
+pub fn holder(secret: Fr, holder_scope: Fr) -> Fr {
+    if holder_scope.is_zero() {
+        poseidon::hash1(secret)
+    } else {
+        poseidon::hash2(secret, holder_scope)
+    }
 }
 
 impl core::fmt::Debug for Identity {

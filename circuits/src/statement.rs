@@ -9,8 +9,41 @@ use crate::{field, merkle, Error, Fr};
 use core::fmt;
 use core::str::FromStr;
 
-/// Public inputs of `policy-d{depth}-k8-c4`: 3 + 32 + 4 + 3.
-pub const POLICY_NUM_PUBLIC_INPUTS: usize = 3 + NUM_CLAUSES * NUM_ATTRS + NUM_CLAUSES + 3;
+/// Index of each policy public input (version 2 of the statement). The layout is produced
+/// only by [`PolicyStatement::public_inputs`]; these names are for readers and tests.
+pub mod policy_index {
+    use crate::credential::NUM_ATTRS;
+    use crate::policy::NUM_CLAUSES;
+    /// `root`: a registry root the verifier accepts.
+    pub const ROOT: usize = 0;
+    /// `issuer`: the issuer whose attestation is required.
+    pub const ISSUER: usize = 1;
+    /// `schema`: the credential's attribute layout.
+    pub const SCHEMA: usize = 2;
+    /// `now`: the credential is unexpired at this time.
+    pub const NOW: usize = 3;
+    /// `issued_after`: the credential was issued at or after this time (freshness).
+    pub const ISSUED_AFTER: usize = 4;
+    /// `a[c][j]` is at `COEFFS + NUM_ATTRS * c + j`.
+    pub const COEFFS: usize = 5;
+    /// `b[c]` is at `CONSTANTS + c`.
+    pub const CONSTANTS: usize = COEFFS + NUM_CLAUSES * NUM_ATTRS;
+    /// `request`: the binding to one request.
+    pub const REQUEST: usize = CONSTANTS + NUM_CLAUSES;
+    /// `scope`: the nullifier scope.
+    pub const SCOPE: usize = REQUEST + 1;
+    /// `nullifier = Poseidon(s, scope)`.
+    pub const NULLIFIER: usize = SCOPE + 1;
+    /// `holder_scope`: whom the holder binding is for (0: the identity commitment itself).
+    pub const HOLDER_SCOPE: usize = NULLIFIER + 1;
+    /// `holder`: the holder binding ([`crate::identity::holder`]).
+    pub const HOLDER: usize = HOLDER_SCOPE + 1;
+    /// Number of public inputs.
+    pub const COUNT: usize = HOLDER + 1;
+}
+
+/// Public inputs of `policy-d{depth}-k8-c4`, version 2: 46.
+pub const POLICY_NUM_PUBLIC_INPUTS: usize = policy_index::COUNT;
 /// Public inputs of `membership-d{depth}`.
 pub const MEMBERSHIP_NUM_PUBLIC_INPUTS: usize = 4;
 
@@ -50,7 +83,13 @@ impl CircuitId {
     pub fn public_input_names(&self) -> Vec<String> {
         match self {
             Self::Policy { .. } => {
-                let mut v = vec!["root".to_string(), "issuer".into(), "now".into()];
+                let mut v = vec![
+                    "root".to_string(),
+                    "issuer".into(),
+                    "schema".into(),
+                    "now".into(),
+                    "issued_after".into(),
+                ];
                 for c in 0..NUM_CLAUSES {
                     for j in 0..NUM_ATTRS {
                         v.push(format!("a[{c}][{j}]"));
@@ -59,7 +98,9 @@ impl CircuitId {
                 for c in 0..NUM_CLAUSES {
                     v.push(format!("b[{c}]"));
                 }
-                v.extend(["request".to_string(), "scope".into(), "nullifier".into()]);
+                v.extend(
+                    ["request", "scope", "nullifier", "holder_scope", "holder"].map(String::from),
+                );
                 v
             }
             Self::Membership { .. } => ["root", "scope", "nullifier", "signal"]
@@ -90,9 +131,7 @@ impl FromStr for CircuitId {
                 return Err(bad());
             }
             let depth: usize = d.parse().map_err(|_| bad())?;
-            if depth == 0 || depth > merkle::MAX_DEPTH {
-                return Err(Error::Depth(depth));
-            }
+            merkle::check_depth(depth)?;
             Ok(depth)
         };
         if let Some(rest) = s.strip_prefix("policy-d") {
@@ -108,43 +147,59 @@ impl FromStr for CircuitId {
     }
 }
 
-/// The public side of a policy proof.
+/// The public side of a policy proof (version 2: holder binding, freshness and schema).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyStatement {
     /// A registry root the verifier accepts.
     pub root: Fr,
     /// The issuer whose attestation is required.
     pub issuer: Fr,
+    /// The credential's schema (attribute layout) the policy was written for.
+    pub schema: u64,
     /// The credential must be unexpired at this time (`now < expires_at`).
     pub now: u64,
+    /// The credential must have been issued at or after this time (`issued_at >=
+    /// issued_after`); 0 asks for nothing.
+    pub issued_after: u64,
     /// The policy, padded to four clauses.
     pub clauses: [Clause; NUM_CLAUSES],
-    /// Binding to one loan request ([`crate::request::LoanRequest::binding`]).
+    /// Binding to one request ([`crate::request::LoanRequest::binding`]).
     pub request: Fr,
     /// Nullifier scope (e.g. pool and epoch).
     pub scope: Fr,
     /// `Poseidon(s, scope)`.
     pub nullifier: Fr,
+    /// Whom the holder binding is for: 0 for the identity commitment itself, a verifier's own
+    /// scope for a pseudonym only that verifier sees.
+    pub holder_scope: Fr,
+    /// [`crate::identity::holder`]`(s, holder_scope)`: who holds the credential.
+    pub holder: Fr,
 }
 
 impl PolicyStatement {
-    /// The 42 public inputs in DESIGN.md's order:
+    /// The 46 public inputs, index by index (names in [`policy_index`]):
     ///
     /// | index | input |
     /// |---|---|
     /// | 0 | `root` |
     /// | 1 | `issuer` |
-    /// | 2 | `now` |
-    /// | 3 + 8c + j | `a[c][j]`, coefficient `j` of clause `c` (signed, `-x` as `p - x`) |
-    /// | 35 + c | `b[c]`, constant of clause `c` (signed) |
-    /// | 39 | `request` |
-    /// | 40 | `scope` |
-    /// | 41 | `nullifier` |
+    /// | 2 | `schema` |
+    /// | 3 | `now` |
+    /// | 4 | `issued_after` |
+    /// | 5 + 8c + j | `a[c][j]`, coefficient `j` of clause `c` (signed, `-x` as `p - x`) |
+    /// | 37 + c | `b[c]`, constant of clause `c` (signed) |
+    /// | 41 | `request` |
+    /// | 42 | `scope` |
+    /// | 43 | `nullifier` |
+    /// | 44 | `holder_scope` |
+    /// | 45 | `holder` |
     pub fn public_inputs(&self) -> Vec<Fr> {
         let mut v = Vec::with_capacity(POLICY_NUM_PUBLIC_INPUTS);
         v.push(self.root);
         v.push(self.issuer);
+        v.push(Fr::from(self.schema));
         v.push(Fr::from(self.now));
+        v.push(Fr::from(self.issued_after));
         for clause in &self.clauses {
             v.extend(clause.coeffs_fr());
         }
@@ -154,43 +209,53 @@ impl PolicyStatement {
         v.push(self.request);
         v.push(self.scope);
         v.push(self.nullifier);
+        v.push(self.holder_scope);
+        v.push(self.holder);
+        debug_assert_eq!(v.len(), POLICY_NUM_PUBLIC_INPUTS);
         v
     }
 
-    /// Reads a statement back from public inputs, checking that `now`, the coefficients and
-    /// the constants are in their integer ranges.
+    /// Reads a statement back from public inputs, checking that `schema`, `now`,
+    /// `issued_after`, the coefficients and the constants are in their integer ranges.
     ///
     /// # Errors
     /// [`Error::PublicInputs`] naming the first input that does not fit.
     pub fn from_public_inputs(x: &[Fr]) -> Result<Self, Error> {
+        use policy_index as at;
         if x.len() != POLICY_NUM_PUBLIC_INPUTS {
             return Err(Error::PublicInputs(format!(
                 "expected {POLICY_NUM_PUBLIC_INPUTS} public inputs, got {}",
                 x.len()
             )));
         }
-        let now = field::to_u64(&x[2])
-            .ok_or_else(|| Error::PublicInputs("now is not a 64-bit integer".into()))?;
+        let u64_at = |i: usize, name: &str| {
+            field::to_u64(&x[i])
+                .ok_or_else(|| Error::PublicInputs(format!("{name} is not a 64-bit integer")))
+        };
         let mut clauses: [Clause; NUM_CLAUSES] = Default::default();
         for (c, clause) in clauses.iter_mut().enumerate() {
             for j in 0..NUM_ATTRS {
-                clause.coeffs[j] = field::to_i64(&x[3 + c * NUM_ATTRS + j]).ok_or_else(|| {
-                    Error::PublicInputs(format!("a[{c}][{j}] is not a signed 64-bit integer"))
-                })?;
+                clause.coeffs[j] =
+                    field::to_i64(&x[at::COEFFS + c * NUM_ATTRS + j]).ok_or_else(|| {
+                        Error::PublicInputs(format!("a[{c}][{j}] is not a signed 64-bit integer"))
+                    })?;
             }
-            clause.constant =
-                field::to_i128(&x[3 + NUM_CLAUSES * NUM_ATTRS + c]).ok_or_else(|| {
-                    Error::PublicInputs(format!("b[{c}] is not a signed 128-bit integer"))
-                })?;
+            clause.constant = field::to_i128(&x[at::CONSTANTS + c]).ok_or_else(|| {
+                Error::PublicInputs(format!("b[{c}] is not a signed 128-bit integer"))
+            })?;
         }
         Ok(Self {
-            root: x[0],
-            issuer: x[1],
-            now,
+            root: x[at::ROOT],
+            issuer: x[at::ISSUER],
+            schema: u64_at(at::SCHEMA, "schema")?,
+            now: u64_at(at::NOW, "now")?,
+            issued_after: u64_at(at::ISSUED_AFTER, "issued_after")?,
             clauses,
-            request: x[39],
-            scope: x[40],
-            nullifier: x[41],
+            request: x[at::REQUEST],
+            scope: x[at::SCOPE],
+            nullifier: x[at::NULLIFIER],
+            holder_scope: x[at::HOLDER_SCOPE],
+            holder: x[at::HOLDER],
         })
     }
 
@@ -238,5 +303,18 @@ impl MembershipStatement {
                 x.len()
             ))),
         }
+    }
+}
+
+/// Checks that `inputs` parse as the statement of circuit `id` (count and integer ranges).
+/// Verifiers call this before any pairing check, so no public path verifies inputs that do
+/// not mean a statement.
+///
+/// # Errors
+/// [`Error::PublicInputs`] naming the first input that does not fit.
+pub fn check_public_inputs(id: CircuitId, inputs: &[Fr]) -> Result<(), Error> {
+    match id {
+        CircuitId::Policy { .. } => PolicyStatement::from_public_inputs(inputs).map(|_| ()),
+        CircuitId::Membership { .. } => MembershipStatement::from_public_inputs(inputs).map(|_| ()),
     }
 }

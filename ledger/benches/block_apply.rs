@@ -3,7 +3,8 @@
 //! (immediate durability, two-phase commit).
 //!
 //! Setup (not measured): seeded keys at depth 12, a ledger with N members each holding an
-//! attested credential, and N policy proofs with distinct nullifiers. Proofs are cached in
+//! attested credential and admitted with an admission proof, and N policy proofs with
+//! distinct nullifiers. Proofs are cached in
 //! the target directory (keyed by the verifying-key hash) because making them takes a while.
 //! Each measured iteration opens a fresh copy of the prepared store and produces one block of
 //! N applications.
@@ -19,7 +20,6 @@ use std::path::PathBuf;
 use zkcredit_circuits::credential::{Credential, SCHEMA_BUREAU_V1};
 use zkcredit_circuits::identity::Identity;
 use zkcredit_circuits::policy::Clause;
-use zkcredit_circuits::request::LoanRequest;
 use zkcredit_circuits::statement::CircuitId;
 use zkcredit_circuits::Fr;
 use zkcredit_ledger::*;
@@ -52,12 +52,66 @@ fn rules() -> PolicyRules {
         clauses: vec![ClauseRule {
             coeffs: Clause::at_least(0, 600).coeffs,
             constant: Clause::at_least(0, 600).constant,
+            instalment_coeff: 0,
         }],
         issuer: Fr::from(77u64),
+        schema: SCHEMA_BUREAU_V1,
+        max_credential_age: None,
         rate_bps: 1_000,
         max_amount: 100_000,
         max_term: 12,
         active: true,
+    }
+}
+
+/// Proofs of one kind, cached under the target dir by verifying-key hash.
+fn cached(pk: &ProvingKeys, what: &str, make: impl FnOnce() -> Vec<ProofData>) -> Vec<ProofData> {
+    let cache = target_dir().join(format!(
+        "ledger-bench-{what}-proofs-d{DEPTH}-n{N}-{}.bin",
+        &pk.verifier.vk_hash_hex()[..16]
+    ));
+    if let Some(p) = std::fs::read(&cache)
+        .ok()
+        .and_then(|b| codec::decode(&b).ok())
+    {
+        return p;
+    }
+    eprintln!("making {N} {what} proofs (cached in {})…", cache.display());
+    let p = make();
+    let _ = std::fs::write(&cache, codec::encode(&p));
+    p
+}
+
+fn prove(
+    pk: &ProvingKeys,
+    ledger: &Ledger,
+    id: &Identity,
+    cred: &Credential,
+    exp: &ExpectedPolicy,
+    now: u64,
+    rng: &mut ChaCha20Rng,
+) -> ProofData {
+    let (path, root) = ledger.credential_path(&cred.leaf()).unwrap();
+    let env = prove_policy(
+        pk,
+        &PolicyInput {
+            identity: id,
+            credential: cred,
+            path,
+            root,
+            policy: &exp.policy(),
+            now,
+            request: exp.request,
+            scope: exp.scope,
+            issued_after: exp.min_issued_after(now),
+            holder_scope: Fr::from(0u64),
+        },
+        rng,
+    )
+    .unwrap();
+    ProofData {
+        public_inputs: env.public_inputs.clone(),
+        proof: env.proof_bytes(),
     }
 }
 
@@ -115,6 +169,12 @@ fn prepare(dir: &std::path::Path) -> (Vec<Tx>, u64) {
                     rules: rules(),
                 },
             ),
+            Tx::sign(
+                CHAIN,
+                &officer,
+                2,
+                TxBody::SetAdmission { policy_id: Some(1) },
+            ),
         ],
     );
     let ids: Vec<Identity> = (0..N)
@@ -132,20 +192,6 @@ fn prepare(dir: &std::path::Path) -> (Vec<Tx>, u64) {
             salt: Fr::from(5u64),
         })
         .collect();
-    let joins = (0..N)
-        .map(|i| {
-            Tx::sign(
-                CHAIN,
-                &member_key(i),
-                0,
-                TxBody::Join {
-                    identity: ids[i].commitment(),
-                    deposit: 1_000_000,
-                },
-            )
-        })
-        .collect();
-    block(&mut ledger, joins);
     let attests = (0..N)
         .map(|i| {
             Tx::sign(
@@ -158,59 +204,49 @@ fn prepare(dir: &std::path::Path) -> (Vec<Tx>, u64) {
             )
         })
         .collect();
-    let now = block(&mut ledger, attests) + 60;
-
-    let cache = target_dir().join(format!(
-        "ledger-bench-proofs-d{DEPTH}-n{N}-{}.bin",
-        &pk.verifier.vk_hash_hex()[..16]
-    ));
-    let proofs: Vec<ProofData> = match std::fs::read(&cache)
-        .ok()
-        .and_then(|b| codec::decode(&b).ok())
-    {
-        Some(p) => p,
-        None => {
-            eprintln!("making {N} proofs (cached in {})…", cache.display());
-            let mut rng = ChaCha20Rng::seed_from_u64(3);
-            let policy = rules().policy();
-            let scope = application_scope(ledger.state().params(), now);
-            let p: Vec<ProofData> = (0..N)
-                .map(|i| {
-                    let (path, root) = ledger.credential_path(&creds[i].leaf()).unwrap();
-                    let request = LoanRequest {
-                        chain_id: CHAIN.into(),
-                        account: hex::encode(member_key(i).verifying_key().to_bytes()),
-                        amount: 50_000,
-                        term: 6,
-                        rate_bps: 1_000,
-                        policy_id: 1,
-                        nonce: 1,
-                    };
-                    let env = prove_policy(
-                        &pk,
-                        &PolicyInput {
-                            identity: &ids[i],
-                            credential: &creds[i],
-                            path,
-                            root,
-                            policy: &policy,
-                            now,
-                            request: request.binding(),
-                            scope,
-                        },
-                        &mut rng,
-                    )
+    let join_time = block(&mut ledger, attests) + 60;
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let join_proofs = cached(&pk, "join", || {
+        (0..N)
+            .map(|i| {
+                let account = member_key(i).verifying_key().to_bytes();
+                let exp = ledger
+                    .state()
+                    .expected_admission(&account, 0, ids[i].commitment(), 1_000_000)
                     .unwrap();
-                    ProofData {
-                        public_inputs: env.public_inputs.clone(),
-                        proof: env.proof_bytes(),
-                    }
-                })
-                .collect();
-            let _ = std::fs::write(&cache, codec::encode(&p));
-            p
-        }
-    };
+                prove(&pk, &ledger, &ids[i], &creds[i], &exp, join_time, &mut rng)
+            })
+            .collect()
+    });
+    let joins = join_proofs
+        .into_iter()
+        .enumerate()
+        .map(|(i, proof)| {
+            Tx::sign(
+                CHAIN,
+                &member_key(i),
+                0,
+                TxBody::Join {
+                    identity: ids[i].commitment(),
+                    deposit: 1_000_000,
+                    proof,
+                },
+            )
+        })
+        .collect();
+    let now = block(&mut ledger, joins) + 60;
+    let proofs = cached(&pk, "apply", || {
+        (0..N)
+            .map(|i| {
+                let account = member_key(i).verifying_key().to_bytes();
+                let exp = ledger
+                    .state()
+                    .expected_application(&account, 1, 1, 50_000, 6, 1_000, now)
+                    .unwrap();
+                prove(&pk, &ledger, &ids[i], &creds[i], &exp, now, &mut rng)
+            })
+            .collect()
+    });
     let txs = proofs
         .into_iter()
         .enumerate()

@@ -124,15 +124,57 @@ pub enum TxError {
     #[error("registry root is unknown or too old")]
     UnknownRoot,
     /// The proof names another issuer than the policy requires.
-    #[error("proof uses another issuer than the policy's")]
-    WrongIssuer,
-    /// The proof's `now` is too far from the block time.
-    #[error("proof time {now} is more than the tolerance away from block time {block_time}")]
+    #[error("proof uses another issuer than the policy's ({expected})")]
+    WrongIssuer {
+        /// The issuer id the policy requires (decimal).
+        expected: String,
+    },
+    /// The proof is for another credential schema than the policy's.
+    #[error("proof is for credential schema {found}, the policy's is {expected}")]
+    WrongSchema {
+        /// The policy's schema.
+        expected: u64,
+        /// The proof's.
+        found: u64,
+    },
+    /// The proof's `now` is not in `[block_time, block_time + tolerance]`.
+    #[error(
+        "proof time {now} is outside [block time, block time + {tolerance}] = [{block_time}, {}]",
+        block_time.saturating_add(*tolerance)
+    )]
     TimeOutOfTolerance {
         /// The proof's `now`.
         now: u64,
         /// The block's time.
         block_time: u64,
+        /// The chain's `time_tolerance`.
+        tolerance: u64,
+    },
+    /// The proof's freshness bound is weaker than the policy's `max_credential_age`.
+    #[error("proof accepts credentials issued from {issued_after}; the policy needs {required} or later")]
+    StaleCredential {
+        /// The proof's `issued_after`.
+        issued_after: u64,
+        /// The smallest acceptable `issued_after`.
+        required: u64,
+    },
+    /// The proof's holder binding is not the applicant's identity commitment (someone
+    /// else's credential), or is a pseudonym instead of it.
+    #[error("the credential's holder is not the applicant (holder binding {found}, expected {expected} with holder scope 0)")]
+    HolderMismatch {
+        /// The applicant's identity commitment (decimal).
+        expected: String,
+        /// The proof's holder binding (decimal).
+        found: String,
+    },
+    /// No admission policy is set: the co-op admits nobody.
+    #[error("admission is closed: governance has set no admission policy")]
+    AdmissionClosed,
+    /// A history claim sooner than `history_claim_interval` after the previous one.
+    #[error("a new history credential can be claimed from {next}")]
+    HistoryClaimTooSoon {
+        /// First time a claim is accepted.
+        next: u64,
     },
     /// The proof's coefficients or constants differ from the policy.
     #[error("proof is for other policy clauses")]
@@ -141,8 +183,11 @@ pub enum TxError {
     #[error("proof is bound to another request")]
     RequestMismatch,
     /// The proof's nullifier scope is not the expected one.
-    #[error("proof uses the wrong nullifier scope")]
-    WrongScope,
+    #[error("proof uses the wrong nullifier scope (expected {expected})")]
+    WrongScope {
+        /// The expected scope (decimal).
+        expected: String,
+    },
     /// The nullifier was used before.
     #[error("nullifier already used")]
     NullifierUsed,

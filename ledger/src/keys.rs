@@ -3,8 +3,6 @@
 
 use crate::error::{LedgerError, TxError};
 use crate::tx::{Genesis, ProofData};
-use ark_bn254::Bn254;
-use ark_serialize::CanonicalDeserialize;
 use zkcredit_circuits::statement::CircuitId;
 use zkcredit_verifier::{BatchError, Envelope, ProofFile, VerifierKey, PROOF_BYTES, PROOF_FORMAT};
 
@@ -44,17 +42,10 @@ impl Keys {
             if found.next().is_some() {
                 return Err(LedgerError::Genesis(format!("two keys for {name}")));
             }
-            let vk = ark_groth16::VerifyingKey::<Bn254>::deserialize_compressed(&rec.vk[..])
-                .map_err(|e| LedgerError::Genesis(format!("key of {name}: {e}")))?;
-            let key = VerifierKey::from_vk(name.clone(), vk, rec.insecure);
-            if key.num_public_inputs() != id.num_public_inputs() {
-                return Err(LedgerError::Genesis(format!(
-                    "key of {name} has {} public inputs, expected {}",
-                    key.num_public_inputs(),
-                    id.num_public_inputs()
-                )));
-            }
-            Ok(key)
+            // The same strict decoding as `VerifierKey::load`: canonical, on curve, in the
+            // subgroup, no identity among alpha/beta/gamma/delta, the circuit's input count.
+            VerifierKey::from_bytes(&name, &rec.vk, rec.insecure)
+                .map_err(|e| LedgerError::Genesis(format!("key of {name}: {e}")))
         };
         if genesis.keys.len() != 2 {
             return Err(LedgerError::Genesis(format!(

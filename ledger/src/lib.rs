@@ -15,8 +15,10 @@
 
 pub mod codec;
 mod error;
+pub mod expected;
 pub mod keys;
 pub mod pool;
+pub mod schedule;
 pub mod state;
 pub mod store;
 pub mod tx;
@@ -25,9 +27,10 @@ pub use codec::Hash;
 pub use error::{BlockError, LedgerError, TxError};
 pub use keys::{Keys, ProofKind};
 pub use pool::Pool;
+pub use expected::ExpectedPolicy;
 pub use state::{
-    application_scope, coop_issuer_id, vote_scope, vote_signal, Loan, LoanStatus, Member, Proposal,
-    ProposalStatus, Rejected, State,
+    admission_scope, application_scope, coop_issuer_id, vote_scope, vote_signal, Loan, LoanStatus, Member, Proposal,
+    ProposalStatus, RecentRoot, Rejected, State,
 };
 pub use store::{Ledger, Produced, VerifyReport, DB_FILE, FORMAT_VERSION};
 pub use tx::{

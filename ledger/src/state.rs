@@ -10,6 +10,7 @@ use crate::codec::{self, fr_from_bytes, fr_to_bytes, Hash};
 use crate::error::{BlockError, LedgerError, TxError};
 use crate::keys::{envelope, verify_pending, Keys, Pending, ProofKind};
 use crate::pool::{self, Pool};
+use crate::schedule::schedule;
 use crate::tx::{
     check_signature, tx_root, Account, Block, BlockHeader, Genesis, Params, PolicyRules, Tx,
     TxBody, BLOCK_VERSION,
@@ -18,12 +19,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use zkcredit_circuits::credential::{Credential, NUM_ATTRS, SCHEMA_COOP_HISTORY_V1};
 use zkcredit_circuits::merkle::{MerklePath, MerkleTree};
-use zkcredit_circuits::request::LoanRequest;
-use zkcredit_circuits::statement::{MembershipStatement, PolicyStatement};
+use zkcredit_circuits::statement::MembershipStatement;
 use zkcredit_circuits::{poseidon, Fr};
 
-/// Seconds in the year used for interest (365 days).
-pub const YEAR_SECS: u64 = 365 * 86_400;
+pub use crate::schedule::YEAR_SECS;
 /// Seconds in a "member month" of the history credential.
 pub const MONTH_SECS: u64 = 30 * 86_400;
 /// Longest loan term a policy may allow, in instalments.
@@ -69,6 +68,11 @@ pub struct Member {
     pub joined_at: u64,
     /// Repayment record.
     pub history: History,
+    /// Registry indices of the member's live `coop-history-v1` credentials: a new claim, a
+    /// late mark or a write-off revokes them, so an outdated record never proves again.
+    pub history_leaves: Vec<u64>,
+    /// Time of the member's last history claim.
+    pub last_history_claim: Option<u64>,
 }
 
 /// Where a loan stands.
@@ -177,9 +181,15 @@ pub enum ProposalStatus {
 pub struct Proposal {
     /// The loan voted on.
     pub loan: u64,
-    /// Member-tree root when the proposal was made: votes prove membership under it.
+    /// Root of the voters' snapshot: the member tree when the proposal was made, with the
+    /// applicant's leaf set to 0 (a borrower does not vote on their own loan). Votes prove
+    /// membership under it.
     pub member_root: [u8; 32],
-    /// Members at that time.
+    /// Leaves of the member tree in the snapshot.
+    pub tree_len: u64,
+    /// The member-tree leaf zeroed in the snapshot (the applicant's).
+    pub excluded: Option<u64>,
+    /// Members who may vote (members at that time, less the applicant).
     pub members: u64,
     /// Votes accepted until (exclusive).
     pub deadline: u64,
@@ -216,8 +226,10 @@ pub struct Core {
     pub registry_len: u64,
     /// Current registry root.
     pub registry_root: [u8; 32],
-    /// Recent registry roots accepted in proofs, oldest first (the current one last).
-    pub recent_roots: Vec<[u8; 32]>,
+    /// Registry roots accepted in proofs, oldest first: each block that changes the registry
+    /// adds its final root; a root is dropped once its successor is older than
+    /// `root_window_secs`; a revocation drops every root before it.
+    pub recent_roots: Vec<RecentRoot>,
     /// Issuer of each registry leaf.
     pub registry_owner: BTreeMap<u64, [u8; 32]>,
     /// Members by account.
@@ -228,6 +240,8 @@ pub struct Core {
     pub member_root: [u8; 32],
     /// Policies by id.
     pub policies: BTreeMap<u64, PolicyRules>,
+    /// The policy that admits new members (`None`: admission closed).
+    pub admission: Option<u64>,
     /// Loans by id.
     pub loans: BTreeMap<u64, Loan>,
     /// Next loan id.
@@ -240,6 +254,15 @@ pub struct Core {
     pub nullifier_count: u64,
     /// Hash chain over spent nullifiers in order: `acc' = H("zkcredit/nullifiers/v1" ‖ acc ‖ n)`.
     pub nullifier_acc: Hash,
+}
+
+/// A registry root proofs may use, and the block time from which it was the registry's root.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentRoot {
+    /// The root.
+    pub root: [u8; 32],
+    /// Block time at which it became the current root.
+    pub since: u64,
 }
 
 /// What a block changed outside the core, for the store to write.
@@ -296,6 +319,12 @@ pub fn application_scope(params: &Params, time: u64) -> Fr {
     )
 }
 
+/// Nullifier scope of admission proofs: `Poseidon(H("zkcredit/admission/v1" ‖ chain_id), 0)`.
+/// Fixed for the life of the chain, so one credential holder joins once, ever.
+pub fn admission_scope(params: &Params) -> Fr {
+    poseidon::hash2(tag("zkcredit/admission/v1", &params.chain_id), Fr::from(0u64))
+}
+
 /// Nullifier scope of votes on proposal `id`: `Poseidon(H("zkcredit/proposal/v1" ‖ chain_id), id)`.
 pub fn vote_scope(params: &Params, id: u64) -> Fr {
     poseidon::hash2(tag("zkcredit/proposal/v1", &params.chain_id), Fr::from(id))
@@ -328,8 +357,8 @@ impl State {
         if p.officers.iter().collect::<BTreeSet<_>>().len() != p.officers.len() {
             return bad("duplicate officer");
         }
-        if p.root_window == 0 || p.epoch_secs == 0 || p.period_secs == 0 {
-            return bad("root_window, epoch_secs and period_secs must be positive");
+        if p.epoch_secs == 0 || p.period_secs == 0 {
+            return bad("epoch_secs and period_secs must be positive");
         }
         if p.interest_reserve_bps > 10_000
             || p.distribution_reserve_bps > 10_000
@@ -343,7 +372,10 @@ impl State {
         let mut core = Core {
             time: genesis.time,
             registry_root: fr_to_bytes(&registry.root()),
-            recent_roots: vec![fr_to_bytes(&registry.root())],
+            recent_roots: vec![RecentRoot {
+                root: fr_to_bytes(&registry.root()),
+                since: genesis.time,
+            }],
             member_root: fr_to_bytes(&member_tree.root()),
             ..Core::default()
         };
@@ -468,10 +500,30 @@ impl State {
     pub fn nonce(&self, account: &Account) -> u64 {
         self.core.nonces.get(account).copied().unwrap_or(0)
     }
-    /// Whether proofs may use this registry root.
+    /// Whether proofs may use this registry root now.
     pub fn root_accepted(&self, root: &Fr) -> bool {
         let b = fr_to_bytes(root);
-        self.core.recent_roots.contains(&b)
+        self.core.recent_roots.iter().any(|r| r.root == b)
+    }
+
+    /// The registry roots proofs may use now, oldest first.
+    pub fn accepted_roots(&self) -> impl Iterator<Item = Fr> + '_ {
+        self.core.recent_roots.iter().map(|r| fr(&r.root))
+    }
+
+    /// The voters' snapshot of proposal `id`: the member tree as it was, with the applicant's
+    /// leaf zeroed. Voters prove membership under its root.
+    ///
+    /// # Errors
+    /// [`LedgerError::NotFound`] for an unknown proposal.
+    pub fn proposal_voters(&self, id: u64) -> Result<MerkleTree, LedgerError> {
+        let prop = self
+            .core
+            .proposals
+            .get(&id)
+            .ok_or_else(|| LedgerError::NotFound(format!("no proposal {id}")))?;
+        snapshot(&self.member_tree, prop.tree_len, prop.excluded)
+            .map_err(|e| LedgerError::Corrupt(e.to_string()))
     }
 
     /// The `coop-history-v1` attributes of `account` at `time`:
@@ -566,18 +618,46 @@ impl State {
         self.core.registry_owner.insert(i, owner);
         self.core.registry_len = self.registry.len();
         self.changes.registry.push((i, fr_to_bytes(&leaf)));
-        self.push_root();
+        self.core.registry_root = fr_to_bytes(&self.registry.root());
         Ok(i)
     }
 
-    fn push_root(&mut self) {
-        let root = fr_to_bytes(&self.registry.root());
-        self.core.registry_root = root;
-        self.core.recent_roots.push(root);
-        let w = self.params.root_window as usize;
-        if self.core.recent_roots.len() > w {
-            let extra = self.core.recent_roots.len() - w;
-            self.core.recent_roots.drain(..extra);
+    /// Sets registry leaf `index` to 0 and ends every root from before it: from now on no
+    /// proof can open the revoked leaf. The index must exist (callers check).
+    fn revoke_leaf(&mut self, index: u64) {
+        if self.registry.update(index, Fr::from(0u64)).is_ok() {
+            self.changes.registry.push((index, [0; 32]));
+            self.core.registry_root = fr_to_bytes(&self.registry.root());
+            self.core.recent_roots.clear();
+        }
+    }
+
+    /// Revokes every live history credential of `account` (after a late mark, a write-off or
+    /// a new claim).
+    fn revoke_history(&mut self, account: &Account) {
+        let leaves = self
+            .core
+            .members
+            .get_mut(account)
+            .map(|m| std::mem::take(&mut m.history_leaves))
+            .unwrap_or_default();
+        for index in leaves {
+            self.revoke_leaf(index);
+        }
+    }
+
+    /// End of block at `time`: the registry's final root joins the accepted roots, and roots
+    /// replaced more than `root_window_secs` ago leave.
+    fn end_block(&mut self, time: u64) {
+        let root = self.core.registry_root;
+        if self.core.recent_roots.last().map(|r| r.root) != Some(root) {
+            self.core.recent_roots.push(RecentRoot { root, since: time });
+        }
+        let window = self.params.root_window_secs;
+        while self.core.recent_roots.len() > 1
+            && self.core.recent_roots[1].since.saturating_add(window) < time
+        {
+            self.core.recent_roots.remove(0);
         }
     }
 
@@ -660,9 +740,16 @@ impl State {
                 Ok(None)
             }
             TxBody::Revoke { index } => {
-                let id = self
-                    .issuer_of_account(&tx.signer)
-                    .ok_or(TxError::NotAnIssuer)?;
+                // The co-op's own history credentials have no issuer account: governance
+                // (k-of-n officers) revokes them.
+                let coop = fr_to_bytes(&coop_issuer_id(&p.chain_id));
+                let id = if self.core.registry_owner.get(index) == Some(&coop) {
+                    self.authorize(tx, None)?;
+                    coop
+                } else {
+                    self.issuer_of_account(&tx.signer)
+                        .ok_or(TxError::NotAnIssuer)?
+                };
                 let owner = self
                     .core
                     .registry_owner
@@ -675,14 +762,14 @@ impl State {
                 if self.registry.leaf(*index).ok() == Some(zero) {
                     return Err(TxError::AlreadyRevoked(*index));
                 }
-                self.registry
-                    .update(*index, zero)
-                    .map_err(|_| TxError::UnknownCredential(*index))?;
-                self.changes.registry.push((*index, [0; 32]));
-                self.push_root();
+                self.revoke_leaf(*index);
                 Ok(None)
             }
-            TxBody::Join { identity, deposit } => {
+            TxBody::Join {
+                identity,
+                deposit,
+                proof,
+            } => {
                 if self.core.members.contains_key(&tx.signer) {
                     return Err(TxError::AlreadyMember);
                 }
@@ -696,6 +783,8 @@ impl State {
                         found: *deposit,
                     });
                 }
+                let expected = self.expected_admission(&tx.signer, tx.nonce, *identity, *deposit)?;
+                let (nullifier, env) = self.check_policy_proof(keys, proof, &expected, time)?;
                 let pool = self.core.pool.deposit(*deposit)?;
                 let index = self
                     .member_tree
@@ -713,9 +802,12 @@ impl State {
                         capital: *deposit,
                         joined_at: time,
                         history: History::default(),
+                        history_leaves: Vec::new(),
+                        last_history_claim: None,
                     },
                 );
-                Ok(None)
+                self.spend_nullifier(&nullifier);
+                Ok(Some((ProofKind::Policy, env)))
             }
             TxBody::Deposit { amount } => {
                 let m = self
@@ -780,6 +872,16 @@ impl State {
                 self.core.policies.insert(*policy_id, rules.clone());
                 Ok(None)
             }
+            TxBody::SetAdmission { policy_id } => {
+                self.authorize(tx, None)?;
+                if let Some(id) = policy_id {
+                    if !self.core.policies.contains_key(id) {
+                        return Err(TxError::UnknownPolicy(*id));
+                    }
+                }
+                self.core.admission = *policy_id;
+                Ok(None)
+            }
             TxBody::ApplyLoan {
                 policy_id,
                 amount,
@@ -787,87 +889,22 @@ impl State {
                 rate_bps,
                 proof,
             } => {
-                if !self.core.members.contains_key(&tx.signer) {
-                    return Err(TxError::NotAMember);
-                }
-                let rules = self
-                    .core
-                    .policies
-                    .get(policy_id)
-                    .ok_or(TxError::UnknownPolicy(*policy_id))?;
-                if !rules.active {
-                    return Err(TxError::PolicyInactive(*policy_id));
-                }
-                if *amount == 0 {
-                    return Err(TxError::ZeroAmount);
-                }
-                if *amount > rules.max_amount {
-                    return Err(TxError::TermsRefused(format!(
-                        "amount {amount} above the policy's maximum {}",
-                        rules.max_amount
-                    )));
-                }
-                if *term == 0 || *term > rules.max_term {
-                    return Err(TxError::TermsRefused(format!(
-                        "term {term} outside 1..={}",
-                        rules.max_term
-                    )));
-                }
-                if *rate_bps != rules.rate_bps {
-                    return Err(TxError::TermsRefused(format!(
-                        "rate {rate_bps} bps, the policy's is {}",
-                        rules.rate_bps
-                    )));
-                }
-                let key = &keys.policy;
-                if proof.public_inputs.len() != key.num_public_inputs() {
-                    return Err(TxError::MalformedProof(format!(
-                        "{} public inputs, expected {}",
-                        proof.public_inputs.len(),
-                        key.num_public_inputs()
-                    )));
-                }
-                let st = PolicyStatement::from_public_inputs(&proof.public_inputs)
-                    .map_err(|e| TxError::MalformedProof(e.to_string()))?;
-                if !self.root_accepted(&st.root) {
-                    return Err(TxError::UnknownRoot);
-                }
-                if st.issuer != rules.issuer {
-                    return Err(TxError::WrongIssuer);
-                }
-                if st.now.abs_diff(time) > p.time_tolerance {
-                    return Err(TxError::TimeOutOfTolerance {
-                        now: st.now,
-                        block_time: time,
-                    });
-                }
-                let clauses = rules
-                    .policy()
-                    .padded()
-                    .map_err(|e| TxError::InvalidPolicy(e.to_string()))?;
-                if st.clauses != clauses {
-                    return Err(TxError::PolicyMismatch);
-                }
-                let request = LoanRequest {
-                    chain_id: p.chain_id.clone(),
-                    account: hex::encode(tx.signer),
-                    amount: *amount,
-                    term: *term,
-                    rate_bps: *rate_bps,
-                    policy_id: *policy_id,
-                    nonce: tx.nonce,
-                };
-                if st.request != request.binding() {
-                    return Err(TxError::RequestMismatch);
-                }
-                if st.scope != application_scope(&p, time) {
-                    return Err(TxError::WrongScope);
-                }
-                if self.nullifier_used(&st.nullifier) {
-                    return Err(TxError::NullifierUsed);
-                }
-                let env = envelope(key, proof)?;
+                let expected = self.expected_application(
+                    &tx.signer, tx.nonce, *policy_id, *amount, *term, *rate_bps, time,
+                )?;
+                let (nullifier, env) = self.check_policy_proof(keys, proof, &expected, time)?;
                 let auto = *amount <= p.auto_approve_limit;
+                let applicant = self.core.members[&tx.signer].index;
+                // The voters: the member tree with the applicant's leaf zeroed.
+                let voters_root = if auto {
+                    None
+                } else {
+                    let mut voters = self.member_tree.clone();
+                    voters
+                        .update(applicant, Fr::from(0u64))
+                        .map_err(|_| TxError::Overflow)?;
+                    Some(fr_to_bytes(&voters.root()))
+                };
                 let committed = if auto {
                     overflow(self.core.pool.committed.checked_add(*amount))?
                 } else {
@@ -877,8 +914,9 @@ impl State {
                 let next_loan = overflow(loan_id.checked_add(1))?;
                 let next_proposal = overflow(self.core.next_proposal.checked_add(1))?;
                 let deadline = overflow(time.checked_add(p.vote_period))?;
+                let eligible = (self.core.members.len() as u64).saturating_sub(1);
                 // Nothing below fails.
-                self.spend_nullifier(&st.nullifier);
+                self.spend_nullifier(&nullifier);
                 self.core.pool.committed = committed;
                 let proposal = if auto {
                     None
@@ -888,8 +926,10 @@ impl State {
                         id,
                         Proposal {
                             loan: loan_id,
-                            member_root: self.core.member_root,
-                            members: self.core.members.len() as u64,
+                            member_root: voters_root.unwrap_or_default(),
+                            tree_len: self.member_tree.len(),
+                            excluded: Some(applicant),
+                            members: eligible,
                             deadline,
                             yes: 0,
                             no: 0,
@@ -940,8 +980,11 @@ impl State {
                 if fr_to_bytes(&st.root) != prop.member_root {
                     return Err(TxError::WrongMemberRoot);
                 }
-                if st.scope != vote_scope(&p, *proposal) {
-                    return Err(TxError::WrongScope);
+                let scope = vote_scope(&p, *proposal);
+                if st.scope != scope {
+                    return Err(TxError::WrongScope {
+                        expected: zkcredit_circuits::field::to_decimal(&scope),
+                    });
                 }
                 if st.signal != vote_signal(*proposal, *approve) {
                     return Err(TxError::WrongSignal);
@@ -1081,9 +1124,12 @@ impl State {
                 }
                 let base = overflow(inst.principal.checked_add(inst.interest))?;
                 let fee = ((u128::from(base) * u128::from(p.late_fee_bps) / 10_000) as u64).max(1);
+                let borrower = l.borrower;
                 let l = self.core.loans.get_mut(loan).expect("checked");
                 let next = l.next as usize;
                 l.schedule[next].late_fee = fee;
+                // The borrower's history credentials no longer tell the truth.
+                self.revoke_history(&borrower);
                 Ok(None)
             }
             TxBody::Default { loan } => {
@@ -1104,6 +1150,8 @@ impl State {
                     m.history.open_loans = m.history.open_loans.saturating_sub(1);
                 }
                 self.core.loans.get_mut(loan).expect("checked").status = LoanStatus::Defaulted;
+                // A default reaches the record at once: no older history proves again.
+                self.revoke_history(&borrower);
                 Ok(None)
             }
             TxBody::Distribute { amount } => {
@@ -1135,13 +1183,21 @@ impl State {
                 if fr_to_bytes(subject) != m.identity {
                     return Err(TxError::SubjectMismatch);
                 }
+                if let Some(last) = m.last_history_claim {
+                    let next = last.saturating_add(p.history_claim_interval);
+                    if time < next {
+                        return Err(TxError::HistoryClaimTooSoon { next });
+                    }
+                }
                 let expected = self.history_attrs(&tx.signer, time).expect("member");
                 if *attrs != expected {
                     return Err(TxError::HistoryMismatch { expected });
                 }
-                if issued_at.abs_diff(time) > p.time_tolerance {
+                if *issued_at > time || time - issued_at > p.time_tolerance {
                     return Err(TxError::BadTimes(format!(
-                        "issued_at {issued_at} is more than the tolerance away from block time {time}"
+                        "issued_at {issued_at} must lie in [block time − {}, block time] = [{}, {time}]",
+                        p.time_tolerance,
+                        time.saturating_sub(p.time_tolerance)
                     )));
                 }
                 if *expires_at <= *issued_at || expires_at - issued_at > p.history_validity {
@@ -1160,7 +1216,15 @@ impl State {
                     expires_at: *expires_at,
                     salt: *salt,
                 };
-                self.registry_append(cred.leaf(), fr_to_bytes(&coop))?;
+                if self.registry.len() >= self.registry.capacity() {
+                    return Err(TxError::TreeFull("registry"));
+                }
+                // The new record supersedes the old: revoke the member's earlier history.
+                self.revoke_history(&tx.signer);
+                let index = self.registry_append(cred.leaf(), fr_to_bytes(&coop))?;
+                let m = self.core.members.get_mut(&tx.signer).expect("checked");
+                m.history_leaves.push(index);
+                m.last_history_claim = Some(time);
                 Ok(None)
             }
         }
@@ -1219,6 +1283,7 @@ impl State {
                 error: TxError::InvalidProof,
             });
         }
+        next.end_block(h.time);
         let computed = next.state_hash();
         if computed != h.state_hash {
             return Err(BlockError::StateHash {
@@ -1319,6 +1384,7 @@ impl State {
                 bad_proofs.extend(bad);
                 continue;
             }
+            next.end_block(time);
             let txs: Vec<Tx> = included.iter().map(|&i| candidates[i].clone()).collect();
             let header = BlockHeader {
                 version: BLOCK_VERSION,
@@ -1335,43 +1401,18 @@ impl State {
     }
 }
 
-/// The instalment schedule of a loan disbursed at `start`: equal principal parts (the
-/// remainder on the last), interest on the declining balance
-/// `balance · rate_bps · period / (10000 · YEAR_SECS)` (rounded down), due every `period`.
-///
-/// # Errors
-/// [`TxError::Overflow`].
-pub fn schedule(
-    amount: u64,
-    term: u64,
-    rate_bps: u64,
-    start: u64,
-    period: u64,
-) -> Result<Vec<Instalment>, TxError> {
-    let base = amount / term;
-    let rem = amount % term;
-    let mut balance = amount;
-    let mut out = Vec::with_capacity(term as usize);
-    for i in 0..term {
-        let principal = if i + 1 == term { base + rem } else { base };
-        let interest = u128::from(balance) * u128::from(rate_bps) * u128::from(period)
-            / (10_000 * u128::from(YEAR_SECS));
-        let interest = overflow(u64::try_from(interest).ok())?;
-        let due = overflow(
-            (i + 1)
-                .checked_mul(period)
-                .and_then(|d| d.checked_add(start)),
-        )?;
-        out.push(Instalment {
-            due,
-            principal,
-            interest,
-            late_fee: 0,
-            paid_at: None,
-        });
-        balance -= principal;
+/// The member tree's first `len` leaves with leaf `excluded` set to 0: a proposal's voters.
+fn snapshot(
+    tree: &MerkleTree,
+    len: u64,
+    excluded: Option<u64>,
+) -> Result<MerkleTree, zkcredit_circuits::Error> {
+    let n = usize::try_from(len).unwrap_or(usize::MAX).min(tree.leaves().len());
+    let mut leaves = tree.leaves()[..n].to_vec();
+    if let Some(slot) = excluded.and_then(|i| leaves.get_mut(usize::try_from(i).ok()?)) {
+        *slot = Fr::from(0u64);
     }
-    Ok(out)
+    MerkleTree::from_leaves(tree.depth(), &leaves)
 }
 
 pub use pool::pro_rata;

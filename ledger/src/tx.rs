@@ -50,13 +50,22 @@ pub struct ProofData {
     pub proof: Vec<u8>,
 }
 
-/// One linear policy clause: `Σ coeffs[j]·attrs[j] + constant ≥ 0`.
+/// One linear policy clause: `Σ coeffs[j]·attrs[j] + constant − instalment_coeff·instalment ≥ 0`.
+///
+/// `instalment` is the largest instalment (principal + interest) of the loan applied for,
+/// computed by the ledger's own schedule maths from the application's amount, term and rate
+/// ([`crate::schedule::largest_instalment`]); for admission it is 0. So a proof of
+/// affordability for one loan says nothing about a larger one.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClauseRule {
     /// Signed coefficients.
     pub coeffs: [i64; NUM_ATTRS],
     /// Signed constant.
     pub constant: i128,
+    /// How many times the instalment is subtracted from the constant (e.g. 10000 for a
+    /// debt-to-income clause in basis points, 3 for "balance covers three instalments").
+    #[serde(default)]
+    pub instalment_coeff: i64,
 }
 
 /// A lending policy as governance sets it.
@@ -69,6 +78,11 @@ pub struct PolicyRules {
     /// The issuer whose attestation the proof must use.
     #[serde(with = "codec::fr")]
     pub issuer: Fr,
+    /// The credential schema the clauses are written for (bound in the proof).
+    pub schema: u64,
+    /// Freshness: the credential must have been issued at most this many seconds before the
+    /// proof's `now` (`None`: any age).
+    pub max_credential_age: Option<u64>,
     /// Yearly interest rate in basis points; applications must ask exactly this rate.
     pub rate_bps: u64,
     /// Largest principal, in minor units.
@@ -80,7 +94,27 @@ pub struct PolicyRules {
 }
 
 impl PolicyRules {
-    /// The circuits' policy type.
+    /// The circuits' policy for an application whose largest instalment is `instalment`:
+    /// each constant becomes `constant − instalment_coeff · instalment`.
+    ///
+    /// # Errors
+    /// `None` when a constant leaves the signed 128-bit range.
+    pub fn policy_for(&self, instalment: u64) -> Option<Policy> {
+        let clauses = self
+            .clauses
+            .iter()
+            .map(|c| {
+                let k = i128::from(c.instalment_coeff).checked_mul(i128::from(instalment))?;
+                Some(Clause {
+                    coeffs: c.coeffs,
+                    constant: c.constant.checked_sub(k)?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Policy { clauses })
+    }
+
+    /// The policy with no instalment (admission, or clauses that do not use it).
     pub fn policy(&self) -> Policy {
         Policy {
             clauses: self
@@ -120,13 +154,17 @@ pub enum TxBody {
         /// Leaf index.
         index: u64,
     },
-    /// Become a member: identity commitment into the member tree, first deposit into the pool.
+    /// Become a member: identity commitment into the member tree, first deposit into the pool,
+    /// with an admission proof (the co-op's admission policy, holder bound to `identity`,
+    /// nullifier in the fixed admission scope: one membership per credential holder, ever).
     Join {
-        /// `Poseidon(s)`.
+        /// `Poseidon(s)`; the admission proof's holder binding must equal it.
         #[serde(with = "codec::fr")]
         identity: Fr,
         /// First deposit, minor units.
         deposit: u64,
+        /// The admission proof.
+        proof: ProofData,
     },
     /// A member adds capital.
     Deposit {
@@ -144,6 +182,12 @@ pub enum TxBody {
         policy_id: u64,
         /// The rules.
         rules: PolicyRules,
+    },
+    /// Governance (k-of-n officers): which policy admits new members (`None`: admission
+    /// closed).
+    SetAdmission {
+        /// Policy id, or `None`.
+        policy_id: Option<u64>,
     },
     /// A member applies for a loan with a policy proof bound to this request.
     ApplyLoan {
@@ -227,6 +271,7 @@ impl TxBody {
             Self::Deposit { .. } => "deposit",
             Self::Withdraw { .. } => "withdraw",
             Self::SetPolicy { .. } => "set-policy",
+            Self::SetAdmission { .. } => "set-admission",
             Self::ApplyLoan { .. } => "apply-loan",
             Self::Vote { .. } => "vote",
             Self::CloseProposal { .. } => "close-proposal",
@@ -362,9 +407,11 @@ pub struct Params {
     pub chain_id: String,
     /// Depth of the credential registry and the member tree (the circuits' depth).
     pub depth: u32,
-    /// How many recent registry roots proofs may use.
-    pub root_window: u32,
-    /// Largest difference, in seconds, between a proof's `now` and the block time.
+    /// How long, in seconds, a registry root stays accepted after a newer one replaced it
+    /// (a revocation ends every earlier root at once).
+    pub root_window_secs: u64,
+    /// A proof's `now` must lie in `[block time, block time + time_tolerance]`: never before
+    /// the block, so that "unexpired at `now`" means unexpired when the block applies it.
     pub time_tolerance: u64,
     /// Length of an application epoch (nullifier scope), seconds.
     pub epoch_secs: u64,
@@ -397,6 +444,9 @@ pub struct Params {
     pub default_grace: u64,
     /// Longest validity of a repayment-history credential, seconds.
     pub history_validity: u64,
+    /// Shortest time between two history claims of one member, seconds (each claim revokes
+    /// the previous credential, which ends every earlier registry root).
+    pub history_claim_interval: u64,
 }
 
 impl Params {
@@ -405,7 +455,7 @@ impl Params {
         Self {
             chain_id: chain_id.to_string(),
             depth,
-            root_window: 64,
+            root_window_secs: 3_600,
             time_tolerance: 600,
             epoch_secs: 30 * 86_400,
             min_deposit: 10_000,
@@ -422,6 +472,7 @@ impl Params {
             late_fee_bps: 500,
             default_grace: 60 * 86_400,
             history_validity: 365 * 86_400,
+            history_claim_interval: 86_400,
         }
     }
 }

@@ -24,28 +24,31 @@ fn crash_child_writer() {
     let start = ledger.height();
     for i in 0.. {
         time += 10;
-        // Each block: a new member joins and the earlier ones deposit.
-        let k = sk(100 + ((start + i) % 100) as u8);
-        let who = acct(&k);
-        let n = ledger.state().nonce(&who);
-        let body = if ledger.state().member(&who).is_some() {
-            TxBody::Deposit { amount: 7 }
-        } else {
-            TxBody::Join {
-                identity: Fr::from(10_000 + start + i),
-                deposit: 5_000,
-            }
+        // Each block: the issuer attests a credential and the member deposits.
+        let sign = |k: &ed25519_dalek::SigningKey, body| {
+            let n = ledger.state().nonce(&acct(k));
+            zkcredit_ledger::Tx::sign(CHAIN, k, n, body)
         };
-        let tx = zkcredit_ledger::Tx::sign(CHAIN, &k, n, body);
-        let p = ledger.produce_block(time, &[tx]).unwrap();
+        let attest = sign(
+            &sk(10),
+            TxBody::Attest {
+                commitment: Fr::from(10_000 + start + i),
+            },
+        );
+        let deposit = sign(&sk(100), TxBody::Deposit { amount: 7 });
+        let p = ledger.produce_block(time, &[attest, deposit]).unwrap();
         assert!(p.rejected.is_empty(), "{:?}", p.rejected);
     }
 }
 
 #[test]
 fn kill_mid_block_and_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    drop(Ledger::init(dir.path(), &genesis()).unwrap());
+    // A co-op with one member (admitted with a proof); the writer then needs no proofs.
+    let mut w = World::new();
+    let id = zkcredit_circuits::identity::Identity::from_secret(Fr::from(5u64));
+    w.join(&sk(100), &id, 5_000);
+    let World { dir, ledger, .. } = w;
+    drop(ledger);
     let exe = std::env::current_exe().unwrap();
     let mut last = 0;
     for round in 0..4u64 {

@@ -7,6 +7,8 @@ use common::*;
 use zkcredit_circuits::credential::{Credential, COOP_HISTORY_V1_ATTRS, SCHEMA_COOP_HISTORY_V1};
 use zkcredit_circuits::identity::Identity;
 use zkcredit_circuits::policy::Clause;
+use zkcredit_circuits::field::to_decimal;
+use zkcredit_circuits::statement::policy_index as at;
 use zkcredit_circuits::Fr;
 use zkcredit_ledger::*;
 
@@ -23,6 +25,7 @@ fn membership_money_and_signatures() {
     let body = |d| TxBody::Join {
         identity: ident(2).commitment(),
         deposit: d,
+        proof: dummy_proof(),
     };
     w.reject(w.tx(&a, body(5_000)), TxError::AlreadyMember);
     w.reject(
@@ -31,6 +34,7 @@ fn membership_money_and_signatures() {
             TxBody::Join {
                 identity: ident(1).commitment(),
                 deposit: 5_000,
+                proof: dummy_proof(),
             },
         ),
         TxError::DuplicateIdentity,
@@ -192,8 +196,8 @@ fn governance_issuers_and_registry() {
         TxError::AlreadyRevoked(0),
     );
     assert!(w.ledger.credential_path(&cred.leaf()).is_err());
-    // The old root stays in the window.
-    assert!(w.ledger.state().root_accepted(&root));
+    // A revocation ends every earlier root: the revoked leaf cannot be proven again.
+    assert!(!w.ledger.state().root_accepted(&root));
 }
 
 #[test]
@@ -221,17 +225,28 @@ fn loans_proofs_repayment_default_distribution_history() {
     };
     let cases = [
         (with_input(0, Fr::from(3u64)), TxError::UnknownRoot),
-        (with_input(1, Fr::from(3u64)), TxError::WrongIssuer),
         (
-            with_input(2, Fr::from(T0 - 10_000)),
+            with_input(at::ISSUER, Fr::from(3u64)),
+            TxError::WrongIssuer {
+                expected: to_decimal(&issuer_id()),
+            },
+        ),
+        (
+            with_input(at::NOW, Fr::from(T0 - 10_000)),
             TxError::TimeOutOfTolerance {
                 now: T0 - 10_000,
                 block_time: w.time + 60,
+                tolerance: 600,
             },
         ),
-        (with_input(3, Fr::from(2u64)), TxError::PolicyMismatch),
-        (with_input(39, Fr::from(3u64)), TxError::RequestMismatch),
-        (with_input(40, Fr::from(3u64)), TxError::WrongScope),
+        (with_input(at::COEFFS, Fr::from(2u64)), TxError::PolicyMismatch),
+        (with_input(at::REQUEST, Fr::from(3u64)), TxError::RequestMismatch),
+        (
+            with_input(at::SCOPE, Fr::from(3u64)),
+            TxError::WrongScope {
+                expected: to_decimal(&application_scope(w.ledger.state().params(), w.time + 60)),
+            },
+        ),
     ];
     for (body, err) in cases {
         w.reject(w.tx_n(&alice, n, body), err);
@@ -569,9 +584,12 @@ fn loans_proofs_repayment_default_distribution_history() {
             .map(|c| ClauseRule {
                 coeffs: c.coeffs,
                 constant: c.constant,
+                instalment_coeff: 0,
             })
             .collect(),
         issuer: coop,
+        schema: SCHEMA_COOP_HISTORY_V1,
+        max_credential_age: Some(60 * 86_400),
         rate_bps: 900,
         max_amount: 50_000,
         max_term: 12,
@@ -613,7 +631,7 @@ fn loans_proofs_repayment_default_distribution_history() {
     // Replay, reopen.
     let report = w.ledger.verify().unwrap();
     assert_eq!(report.state_hash, w.ledger.state_hash());
-    assert_eq!(report.proofs, 3);
+    assert_eq!(report.proofs, 6, "three admissions, three applications");
     let (hash, height) = (w.ledger.state_hash(), w.ledger.height());
     let dir = w.dir.path().to_path_buf();
     drop(w.ledger);
@@ -663,7 +681,9 @@ fn large_loan_member_vote() {
     );
     w.reject(
         w.tx(&sk(90), with_input(1, Fr::from(1u64))),
-        TxError::WrongScope,
+        TxError::WrongScope {
+            expected: to_decimal(&vote_scope(w.ledger.state().params(), prop)),
+        },
     );
     let mut flipped = v1.clone();
     if let TxBody::Vote { approve, .. } = &mut flipped {

@@ -30,6 +30,11 @@ pub struct PolicyInput<'a> {
     pub request: Fr,
     /// The nullifier scope.
     pub scope: Fr,
+    /// Freshness: the credential must have been issued at or after this time (0: any).
+    pub issued_after: u64,
+    /// Whom the holder binding is for: 0 for the identity commitment (the co-op), a lender's
+    /// scope for a per-lender pseudonym.
+    pub holder_scope: Fr,
 }
 
 /// Evaluates the policy statement natively and builds the circuit's assignment.
@@ -54,6 +59,12 @@ pub fn check_policy(
             c.expires_at, input.now
         )));
     }
+    if c.issued_at < input.issued_after {
+        return Err(ProveError::Statement(format!(
+            "credential too old: issued at {}, the verifier asks for one issued at or after {}",
+            c.issued_at, input.issued_after
+        )));
+    }
     if input.path.root(c.leaf()) != input.root {
         return Err(ProveError::Statement(format!(
             "credential not in registry: its leaf {} under issuer {} does not open to root {} \
@@ -71,11 +82,15 @@ pub fn check_policy(
     let statement = PolicyStatement {
         root: input.root,
         issuer: c.issuer,
+        schema: c.schema,
         now: input.now,
+        issued_after: input.issued_after,
         clauses,
         request: input.request,
         scope: input.scope,
         nullifier: input.identity.nullifier(input.scope),
+        holder_scope: input.holder_scope,
+        holder: input.identity.holder(input.holder_scope),
     };
     let witness = PolicyWitness::new(input.identity.secret(), c, input.path.clone());
     Ok((statement, witness))

@@ -101,6 +101,8 @@ impl SampleWorld {
             now: SAMPLE_NOW,
             request: self.request,
             scope: self.scope,
+            issued_after: self.credential.issued_at,
+            holder_scope: Fr::from(7u64),
         })
     }
 }

@@ -73,6 +73,8 @@ impl World {
             now: NOW,
             request: Fr::from(4242u64),
             scope: Fr::from(7u64),
+            issued_after: 0,
+            holder_scope: Fr::from(0u64),
         }
     }
 }

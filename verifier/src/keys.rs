@@ -10,6 +10,7 @@ use blake2::{digest::consts::U32, Blake2b, Digest};
 use serde::{Deserialize, Serialize};
 
 use crate::VerifyError;
+use zkcredit_circuits::statement::CircuitId;
 
 /// The `format` string of a keys directory's `meta.json`.
 pub const KEYS_FORMAT: &str = "zkcredit-keys/v1";
@@ -124,19 +125,41 @@ impl VerifierKey {
                 hex::encode(actual)
             )));
         }
-        let vk = decode_vk(&bytes)?;
-        if meta.num_public_inputs.checked_add(1) != Some(vk.gamma_abc_g1.len()) {
+        let mut key = Self::from_bytes(&meta.circuit, &bytes, meta.insecure)?;
+        if meta.num_public_inputs != key.num_public_inputs() {
             return Err(VerifyError::BadKey(format!(
                 "key has {} public inputs but {META_FILE} says {}",
-                vk.gamma_abc_g1.len().saturating_sub(1),
+                key.num_public_inputs(),
                 meta.num_public_inputs
             )));
         }
-        let mut key = Self::from_vk(meta.circuit, vk, meta.insecure);
         // The canonical re-encoding in `decode_vk` makes these equal; keep the pinned one.
         debug_assert_eq!(key.vk_hash, pinned);
         key.vk_hash = pinned;
         Ok(key)
+    }
+
+    /// Decodes a verifying key for `circuit` from its compressed encoding with every check
+    /// [`VerifierKey::load`] makes on the key itself: a known circuit id, one canonical
+    /// compressed key with every point on the curve and in its subgroup, no trailing bytes, no
+    /// identity among alpha, beta, gamma and delta, and exactly the circuit's number of
+    /// public inputs. The ledger decodes its genesis keys with it.
+    ///
+    /// # Errors
+    /// [`VerifyError::BadKey`] naming the failed check.
+    pub fn from_bytes(circuit: &str, bytes: &[u8], insecure: bool) -> Result<Self, VerifyError> {
+        let id: CircuitId = circuit
+            .parse()
+            .map_err(|e| VerifyError::BadKey(format!("circuit id: {e}")))?;
+        let vk = decode_vk(bytes)?;
+        if vk.gamma_abc_g1.len() != id.num_public_inputs() + 1 {
+            return Err(VerifyError::BadKey(format!(
+                "the key of {circuit} has {} public inputs, the circuit has {}",
+                vk.gamma_abc_g1.len().saturating_sub(1),
+                id.num_public_inputs()
+            )));
+        }
+        Ok(Self::from_vk(circuit, vk, insecure))
     }
 
     /// Wraps an in-memory verifying key for circuit `circuit`, pinning it by the BLAKE2b-256

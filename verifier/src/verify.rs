@@ -8,6 +8,7 @@ use ark_ff::PrimeField;
 use ark_groth16::Groth16;
 
 use crate::{Envelope, VerifierKey, VerifyError};
+use zkcredit_circuits::statement::{check_public_inputs, CircuitId};
 
 /// A non-identity point on the curve and in the prime-order subgroup.
 fn valid<C: SWCurveConfig>(p: &Affine<C>) -> bool {
@@ -40,6 +41,14 @@ impl VerifierKey {
                 expected,
                 found: env.public_inputs.len(),
             });
+        }
+        // For zkcredit's circuits, inputs that do not mean a statement (e.g. `now` >= 2^64,
+        // a coefficient outside i64) are refused before any pairing: no public path verifies
+        // unparsed policy or membership inputs. Keys of other circuits (wrapped with
+        // `from_vk` under another name) have no layout to check.
+        if let Ok(id) = self.circuit.parse::<CircuitId>() {
+            check_public_inputs(id, &env.public_inputs)
+                .map_err(|e| VerifyError::Malformed(e.to_string()))?;
         }
         let p = &env.proof;
         for (name, ok) in [("A", valid(&p.a)), ("B", valid(&p.b)), ("C", valid(&p.c))] {

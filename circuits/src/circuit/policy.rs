@@ -5,7 +5,7 @@ use crate::credential::{Credential, NUM_ATTRS};
 use crate::gadgets::{lc_of, linear_combination, merkle::MerklePathVar, poseidon, range};
 use crate::merkle::MerklePath;
 use crate::policy::NUM_CLAUSES;
-use crate::statement::{CircuitId, PolicyStatement, POLICY_NUM_PUBLIC_INPUTS};
+use crate::statement::{policy_index as at, CircuitId, PolicyStatement, POLICY_NUM_PUBLIC_INPUTS};
 use crate::{Error, Fr};
 use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::fp::FpVar;
@@ -25,8 +25,6 @@ pub const CLAUSE_BITS: usize = 132;
 pub struct PolicyWitness {
     /// The identity secret `s` (`Poseidon(s)` is the credential's subject).
     pub secret: Fr,
-    /// Credential schema.
-    pub schema: Fr,
     /// The eight attributes.
     pub attrs: [Fr; NUM_ATTRS],
     /// Issue time.
@@ -44,7 +42,6 @@ impl PolicyWitness {
     pub fn new(secret: Fr, credential: &Credential, path: MerklePath) -> Self {
         Self {
             secret,
-            schema: Fr::from(credential.schema),
             attrs: credential.attrs.map(Fr::from),
             issued_at: Fr::from(credential.issued_at),
             expires_at: Fr::from(credential.expires_at),
@@ -53,10 +50,11 @@ impl PolicyWitness {
         }
     }
 
-    /// The 13 commitment inputs this witness hashes (subject = `Poseidon(secret)`).
-    pub fn commitment_inputs(&self) -> [Fr; 13] {
+    /// The 13 commitment inputs this witness hashes for `schema` (a public input) and
+    /// subject `Poseidon(secret)`.
+    pub fn commitment_inputs(&self, schema: u64) -> [Fr; 13] {
         let mut x = [Fr::from(0u64); 13];
-        x[0] = self.schema;
+        x[0] = Fr::from(schema);
         x[1] = crate::poseidon::hash1(self.secret);
         x[2..10].copy_from_slice(&self.attrs);
         x[10] = self.issued_at;
@@ -79,15 +77,19 @@ impl core::fmt::Debug for PolicyWitness {
 /// The policy circuit. With no statement and witness (see [`PolicyCircuit::blank`]) it
 /// synthesizes the constraint matrices for setup.
 ///
-/// Enforced, for public `(root, issuer, now, a, b, request, scope, nullifier)`:
+/// Enforced, for the public inputs of [`PolicyStatement::public_inputs`]:
 /// 1. every attribute and `expires_at` fits in 64 bits;
 /// 2. `expires_at - now - 1` fits in 64 bits, i.e. `now < expires_at` (expired *at*
 ///    `expires_at`);
-/// 3. `subject = Poseidon(s)`, `C = Poseidon(schema, subject, attrs, issued_at, expires_at,
-///    salt)`, `leaf = Poseidon(issuer, C)` lies under `root`;
-/// 4. for each clause `c`, `sum_j a[c][j] * attrs[j] + b[c]` fits in 132 bits (is `>= 0`);
-/// 5. `nullifier = Poseidon(s, scope)`;
-/// 6. `request` is used in a constraint (`request^2`), so no optimizer can drop it.
+/// 3. `issued_at - issued_after` fits in 64 bits, i.e. `issued_at >= issued_after`
+///    (freshness; `issued_after` is public and below 2^64, so `issued_at` is an honest
+///    integer);
+/// 4. `subject = Poseidon(s)`, `C = Poseidon(schema, subject, attrs, issued_at, expires_at,
+///    salt)` with the *public* `schema`, `leaf = Poseidon(issuer, C)` lies under `root`;
+/// 5. for each clause `c`, `sum_j a[c][j] * attrs[j] + b[c]` fits in 132 bits (is `>= 0`);
+/// 6. `nullifier = Poseidon(s, scope)`;
+/// 7. `holder = subject` if `holder_scope = 0`, else `holder = Poseidon(s, holder_scope)`;
+/// 8. `request` is used in a constraint (`request^2`), so no optimizer can drop it.
 #[derive(Clone, Debug)]
 pub struct PolicyCircuit {
     depth: usize,
@@ -147,13 +149,14 @@ impl PolicyCircuit {
             st.map(PolicyStatement::public_inputs),
             POLICY_NUM_PUBLIC_INPUTS,
         )?;
-        let (root, issuer, now) = (&x[0], &x[1], &x[2]);
-        let coeff = |c: usize, j: usize| &x[3 + c * NUM_ATTRS + j];
-        let constant = |c: usize| &x[3 + NUM_CLAUSES * NUM_ATTRS + c];
-        let (request, scope, nullifier) = (&x[39], &x[40], &x[41]);
+        let (root, issuer, schema) = (&x[at::ROOT], &x[at::ISSUER], &x[at::SCHEMA]);
+        let (now, issued_after) = (&x[at::NOW], &x[at::ISSUED_AFTER]);
+        let coeff = |c: usize, j: usize| &x[at::COEFFS + c * NUM_ATTRS + j];
+        let constant = |c: usize| &x[at::CONSTANTS + c];
+        let (request, scope, nullifier) = (&x[at::REQUEST], &x[at::SCOPE], &x[at::NULLIFIER]);
+        let (holder_scope, holder) = (&x[at::HOLDER_SCOPE], &x[at::HOLDER]);
 
         let secret = witness(&cs, w.map(|w| w.secret))?;
-        let schema = witness(&cs, w.map(|w| w.schema))?;
         let attrs = (0..NUM_ATTRS)
             .map(|j| witness(&cs, w.map(|w| w.attrs[j])))
             .collect::<Result<Vec<_>, _>>()?;
@@ -175,12 +178,17 @@ impl PolicyCircuit {
             let remaining = linear_combination(&[(one, &expires_at), (-one, now)], -one)?;
             range::enforce_bit_length(&remaining, ATTR_BITS)
         })?;
+        layout.section(&cs, "freshness", || {
+            let one = Fr::from(1u64);
+            let age = linear_combination(&[(one, &issued_at), (-one, issued_after)], Fr::from(0))?;
+            range::enforce_bit_length(&age, ATTR_BITS)
+        })?;
 
         let subject = layout.section(&cs, "subject", || {
             poseidon::hash(core::slice::from_ref(&secret))
         })?;
         let commitment = layout.section(&cs, "credential commitment", || {
-            let mut inputs = vec![schema, subject];
+            let mut inputs = vec![schema.clone(), subject.clone()];
             inputs.extend(attrs.iter().cloned());
             inputs.extend([issued_at, expires_at, salt]);
             poseidon::hash(&inputs)
@@ -198,6 +206,9 @@ impl PolicyCircuit {
 
         layout.section(&cs, "nullifier", || {
             poseidon::hash(&[secret.clone(), scope.clone()])?.enforce_equal(nullifier)
+        })?;
+        layout.section(&cs, "holder binding", || {
+            enforce_holder(&cs, &secret, &subject, holder_scope, holder)
         })?;
         layout.section(&cs, "request binding", || request.square().map(|_| ()))?;
         Ok(layout)
@@ -234,6 +245,43 @@ fn enforce_clause<'a>(
             }
             rhs
         },
+    )
+}
+
+/// `holder = subject` when `holder_scope = 0`, else `holder = Poseidon(s, holder_scope)`:
+/// the pseudonym hash (240), `z = [holder_scope = 0]` (2: `scope·inv = 1 - z`,
+/// `scope·z = 0`) and the choice `holder - h = z·(subject - h)` (1).
+fn enforce_holder(
+    cs: &ConstraintSystemRef<Fr>,
+    secret: &FpVar<Fr>,
+    subject: &FpVar<Fr>,
+    holder_scope: &FpVar<Fr>,
+    holder: &FpVar<Fr>,
+) -> Result<(), SynthesisError> {
+    use ark_ff::Field;
+    use ark_r1cs_std::alloc::AllocVar;
+    let pseudonym = poseidon::hash(&[secret.clone(), holder_scope.clone()])?;
+    let scope_value = holder_scope.value();
+    let is_zero = FpVar::new_witness(cs.clone(), || {
+        scope_value.map(|v| Fr::from(u64::from(v == Fr::from(0u64))))
+    })?;
+    let inverse = FpVar::new_witness(cs.clone(), || {
+        scope_value.map(|v| v.inverse().unwrap_or(Fr::from(0u64)))
+    })?;
+    cs.enforce_r1cs_constraint(
+        || lc_of(holder_scope),
+        || lc_of(&inverse),
+        || lc_of(&FpVar::Constant(Fr::from(1u64))) - lc_of(&is_zero),
+    )?;
+    cs.enforce_r1cs_constraint(
+        || lc_of(holder_scope),
+        || lc_of(&is_zero),
+        ark_relations::gr1cs::LinearCombination::new,
+    )?;
+    cs.enforce_r1cs_constraint(
+        || lc_of(&is_zero),
+        || lc_of(subject) - lc_of(&pseudonym),
+        || lc_of(holder) - lc_of(&pseudonym),
     )
 }
 

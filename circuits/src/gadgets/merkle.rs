@@ -1,11 +1,21 @@
-//! The Merkle path gadget.
+//! The 4-ary Merkle path gadget.
 //!
-//! At each level the prover supplies the sibling `s` and the left input `l` of the parent
-//! hash; one constraint `(l - cur) * (l - s) = 0` forces `l` to be `cur` or `s`, and the right
-//! input is `cur + s - l`, the other one. That is the usual conditional swap for one
-//! constraint instead of two (no separate direction bit to keep boolean), so a level costs
-//! 241 constraints: 240 for `Poseidon(l, r)` and 1 for the swap. The position of the leaf is
-//! not bound — the statement is "some leaf of this tree", which is all membership needs.
+//! At each level the prover supplies the three siblings `[s0, s1, s2]` (the layout of
+//! [`crate::merkle`]: `s0` shares the node's pair, `s1, s2` are the other pair in order) and
+//! rebuilds the parent's four children with two swaps:
+//!
+//! 1. inside the pair, a witness `p0` with `(p0 - cur)·(p0 - s0) = 0` — `p0` is `cur` or `s0`,
+//!    and `p1 = cur + s0 - p0` is the other one (1 constraint, no direction bit to keep
+//!    boolean);
+//! 2. between the pairs, a bit `b` (`b·(b - 1) = 0`) and the children
+//!    `c0 = p0 + b·(s1 - p0)`, `c1 = p1 + b·(s2 - p1)` (2 constraints),
+//!    `c2 = p0 + s1 - c0`, `c3 = p1 + s2 - c1` (free), i.e. `(p0, p1, s1, s2)` for `b = 0`
+//!    and `(s1, s2, p0, p1)` for `b = 1`.
+//!
+//! So `cur` is one of the four children and the other three are the siblings, in an order
+//! that only the path's bits choose: a level costs 4 + 297 (`Poseidon(4)`) = 301 constraints,
+//! against 482 for the two binary levels it replaces. The leaf's position is not bound — the
+//! statement is "some leaf of this tree", which is all the circuits need.
 
 use super::{lc_of, linear_combination, poseidon};
 use crate::merkle::MerklePath;
@@ -13,20 +23,31 @@ use crate::Fr;
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::GR1CSVar;
-use ark_relations::gr1cs::{ConstraintSystemRef, Namespace, SynthesisError};
+use ark_relations::gr1cs::{ConstraintSystemRef, LinearCombination, Namespace, SynthesisError};
 
-/// A Merkle path as witness variables: the siblings, and the leaf's index kept natively to
-/// choose the swap at each level.
+/// A dishonest choice for one level's witness, for soundness tests of the swap constraints.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub enum Tamper {
+    /// Put this value as `p0` (the first child of the node's pair).
+    PairFirst(Fr),
+    /// Put this value as the pair-swap bit `b`.
+    PairBit(Fr),
+}
+
+/// A Merkle path as witness variables: three siblings per level, and the leaf's index kept
+/// natively to choose the swaps.
 #[derive(Clone)]
 pub struct MerklePathVar {
-    /// Sibling at each level, bottom up.
-    pub siblings: Vec<FpVar<Fr>>,
+    /// Siblings at each level, bottom up.
+    pub siblings: Vec<[FpVar<Fr>; 3]>,
     index: Option<u64>,
-    forced_left: Option<(usize, Fr)>,
+    tamper: Option<(usize, Tamper)>,
 }
 
 impl MerklePathVar {
-    /// Allocates the siblings of `path` as witnesses (the values are not needed in setup).
+    /// Allocates the siblings of `path` as witnesses for a tree of `depth` bits (`depth / 2`
+    /// levels); the values are not needed in setup.
     ///
     /// # Errors
     /// Constraint system errors.
@@ -37,26 +58,29 @@ impl MerklePathVar {
     ) -> Result<Self, SynthesisError> {
         let ns = cs.into();
         let cs = ns.cs();
-        let siblings = (0..depth)
-            .map(|l| {
-                FpVar::new_witness(cs.clone(), || {
-                    path.and_then(|p| p.siblings.get(l).copied())
-                        .ok_or(SynthesisError::AssignmentMissing)
-                })
+        let levels = depth / crate::merkle::BITS_PER_LEVEL;
+        let siblings = (0..levels)
+            .map(|l| -> Result<[FpVar<Fr>; 3], SynthesisError> {
+                let one = |k: usize| {
+                    FpVar::new_witness(cs.clone(), || {
+                        path.and_then(|p| p.siblings.get(l).map(|s| s[k]))
+                            .ok_or(SynthesisError::AssignmentMissing)
+                    })
+                };
+                Ok([one(0)?, one(1)?, one(2)?])
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             siblings,
             index: path.map(|p| p.index),
-            forced_left: None,
+            tamper: None,
         })
     }
 
-    /// Makes the prover put `value` as the left hash input at `level`, whatever the path
-    /// says: a dishonest witness, for soundness tests of the swap constraint.
+    /// Makes the prover put a dishonest value at `level`, whatever the path says.
     #[doc(hidden)]
-    pub fn force_left(&mut self, level: usize, value: Fr) {
-        self.forced_left = Some((level, value));
+    pub fn tamper(&mut self, level: usize, how: Tamper) {
+        self.tamper = Some((level, how));
     }
 
     /// The root reached from `leaf`; compare it with the expected root.
@@ -66,34 +90,75 @@ impl MerklePathVar {
     pub fn root(&self, leaf: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
         let one = Fr::from(1u64);
         let mut cur = leaf.clone();
-        for (level, sib) in self.siblings.iter().enumerate() {
-            let is_right = self.index.map(|i| level < 64 && (i >> level) & 1 == 1);
-            let cs: ConstraintSystemRef<Fr> = cur.cs().or(sib.cs());
-            let forced = self
-                .forced_left
-                .filter(|(l, _)| *l == level)
-                .map(|(_, v)| v);
-            let left = FpVar::new_witness(cs.clone(), || {
-                if let Some(v) = forced {
+        for (level, [s0, s1, s2]) in self.siblings.iter().enumerate() {
+            let pos = self.index.map(|i| {
+                let shift = crate::merkle::BITS_PER_LEVEL * level;
+                if shift >= 64 {
+                    0
+                } else {
+                    (i >> shift) & 3
+                }
+            });
+            let cs: ConstraintSystemRef<Fr> = super::cs_of(&[&cur, s0, s1, s2]);
+            let tamper = self.tamper.filter(|(l, _)| *l == level).map(|(_, t)| t);
+
+            // Inside the pair: p0 ∈ {cur, s0}.
+            let p0 = FpVar::new_witness(cs.clone(), || {
+                if let Some(Tamper::PairFirst(v)) = tamper {
                     return Ok(v);
                 }
-                let right_child = is_right.ok_or(SynthesisError::AssignmentMissing)?;
-                if right_child {
-                    sib.value()
+                let pos = pos.ok_or(SynthesisError::AssignmentMissing)?;
+                if pos & 1 == 1 {
+                    s0.value()
                 } else {
                     cur.value()
                 }
             })?;
-            // (left - cur) * (left - sib) = 0
             cs.enforce_r1cs_constraint(
-                || lc_of(&left) - lc_of(&cur),
-                || lc_of(&left) - lc_of(sib),
-                ark_relations::gr1cs::LinearCombination::new,
+                || lc_of(&p0) - lc_of(&cur),
+                || lc_of(&p0) - lc_of(s0),
+                LinearCombination::new,
             )?;
-            let right =
-                linear_combination(&[(one, &cur), (one, sib), (-one, &left)], Fr::from(0u64))?;
-            cur = poseidon::hash(&[left, right])?;
+            let p1 = linear_combination(&[(one, &cur), (one, s0), (-one, &p0)], Fr::from(0u64))?;
+
+            // Between the pairs: b ∈ {0, 1}.
+            let b = FpVar::new_witness(cs.clone(), || {
+                if let Some(Tamper::PairBit(v)) = tamper {
+                    return Ok(v);
+                }
+                let pos = pos.ok_or(SynthesisError::AssignmentMissing)?;
+                Ok(Fr::from(pos >> 1))
+            })?;
+            cs.enforce_r1cs_constraint(
+                || lc_of(&b),
+                || lc_of(&b) - (one, ark_relations::gr1cs::Variable::One),
+                LinearCombination::new,
+            )?;
+            let c0 = select(&cs, &b, &p0, s1)?;
+            let c1 = select(&cs, &b, &p1, s2)?;
+            let c2 = linear_combination(&[(one, &p0), (one, s1), (-one, &c0)], Fr::from(0u64))?;
+            let c3 = linear_combination(&[(one, &p1), (one, s2), (-one, &c1)], Fr::from(0u64))?;
+            cur = poseidon::hash(&[c0, c1, c2, c3])?;
         }
         Ok(cur)
     }
+}
+
+/// `x + b·(y - x)` in one constraint: `x` for `b = 0`, `y` for `b = 1`.
+fn select(
+    cs: &ConstraintSystemRef<Fr>,
+    b: &FpVar<Fr>,
+    x: &FpVar<Fr>,
+    y: &FpVar<Fr>,
+) -> Result<FpVar<Fr>, SynthesisError> {
+    let out = FpVar::new_witness(cs.clone(), || {
+        let (b, x, y) = (b.value()?, x.value()?, y.value()?);
+        Ok(x + b * (y - x))
+    })?;
+    cs.enforce_r1cs_constraint(
+        || lc_of(b),
+        || lc_of(y) - lc_of(x),
+        || lc_of(&out) - lc_of(x),
+    )?;
+    Ok(out)
 }

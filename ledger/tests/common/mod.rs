@@ -9,7 +9,6 @@ use std::sync::OnceLock;
 use zkcredit_circuits::credential::{Credential, SCHEMA_BUREAU_V1};
 use zkcredit_circuits::identity::Identity;
 use zkcredit_circuits::policy::Clause;
-use zkcredit_circuits::request::LoanRequest;
 use zkcredit_circuits::statement::CircuitId;
 use zkcredit_circuits::Fr;
 use zkcredit_ledger::*;
@@ -62,6 +61,14 @@ pub fn genesis() -> Genesis {
     }
 }
 
+/// A proof of nothing, for rejections that come before any proof check.
+pub fn dummy_proof() -> ProofData {
+    ProofData {
+        public_inputs: Vec::new(),
+        proof: Vec::new(),
+    }
+}
+
 pub fn issuer_id() -> Fr {
     Fr::from(424_242u64)
 }
@@ -76,9 +83,12 @@ pub fn bureau_rules() -> PolicyRules {
             .map(|c| ClauseRule {
                 coeffs: c.coeffs,
                 constant: c.constant,
+                instalment_coeff: 0,
             })
             .collect(),
         issuer: issuer_id(),
+        schema: SCHEMA_BUREAU_V1,
+        max_credential_age: None,
         rate_bps: 1_200,
         max_amount: 1_000_000,
         max_term: 24,
@@ -86,7 +96,22 @@ pub fn bureau_rules() -> PolicyRules {
     }
 }
 
-/// A co-op with three officers (2-of-3), a bureau issuer (key 10) and policy 1.
+/// The admission policy (id 0): a bureau credential with `employment_months >= 0`, i.e.
+/// "the bureau knows you".
+pub fn admission_rules() -> PolicyRules {
+    PolicyRules {
+        name: "admission".into(),
+        clauses: vec![ClauseRule {
+            coeffs: Clause::at_least(7, 0).coeffs,
+            constant: 0,
+            instalment_coeff: 0,
+        }],
+        ..bureau_rules()
+    }
+}
+
+/// A co-op with three officers (2-of-3), a bureau issuer (key 10), policy 1 and the
+/// admission policy 0.
 pub struct World {
     pub dir: tempfile::TempDir,
     pub ledger: Ledger,
@@ -124,7 +149,20 @@ impl World {
                 },
             )
             .cosign(CHAIN, &sk(3));
-        w.ok_block(vec![reg, pol]);
+        let adm = w
+            .tx_n(
+                &sk(1),
+                2,
+                TxBody::SetPolicy {
+                    policy_id: 0,
+                    rules: admission_rules(),
+                },
+            )
+            .cosign(CHAIN, &sk(3));
+        let open = w
+            .tx_n(&sk(1), 3, TxBody::SetAdmission { policy_id: Some(0) })
+            .cosign(CHAIN, &sk(3));
+        w.ok_block(vec![reg, pol, adm, open]);
         w
     }
 
@@ -169,18 +207,104 @@ impl World {
         assert_eq!(rejected[0].error, want);
     }
 
+    /// Attests an admission credential for `id`, then joins with an admission proof.
     pub fn join(&mut self, k: &SigningKey, id: &Identity, deposit: u64) {
-        self.ok(
-            k,
-            TxBody::Join {
-                identity: id.commitment(),
-                deposit,
+        let cred = self.attest_salted(id, 700, 0, Fr::from(99u64));
+        let body = self.join_body(k, id, &cred, deposit);
+        self.ok(k, body);
+    }
+
+    /// A `Join` body with an admission proof from `cred` for the next block.
+    pub fn join_body(
+        &mut self,
+        k: &SigningKey,
+        id: &Identity,
+        cred: &Credential,
+        deposit: u64,
+    ) -> TxBody {
+        let nonce = self.ledger.state().nonce(&acct(k));
+        let exp = self
+            .ledger
+            .state()
+            .expected_admission(&acct(k), nonce, id.commitment(), deposit)
+            .unwrap();
+        let proof = self.prove_expected(id, cred, &exp, self.time + 60);
+        TxBody::Join {
+            identity: id.commitment(),
+            deposit,
+            proof,
+        }
+    }
+
+    /// A `Join` body whose proof is not checked against any admission policy (for
+    /// rejections that come first).
+    pub fn join_body_unchecked(&self, _k: &SigningKey, id: &Identity, deposit: u64) -> TxBody {
+        TxBody::Join {
+            identity: id.commitment(),
+            deposit,
+            proof: dummy_proof(),
+        }
+    }
+
+    /// A policy proof of `exp` at `now` from `cred`, against the current registry root.
+    pub fn prove_expected(
+        &mut self,
+        id: &Identity,
+        cred: &Credential,
+        exp: &ExpectedPolicy,
+        now: u64,
+    ) -> ProofData {
+        self.prove_expected_as(id, cred, exp, now, Fr::from(0u64))
+    }
+
+    /// [`World::prove_expected`] with another holder scope (a pseudonym instead of the
+    /// identity commitment).
+    pub fn prove_expected_as(
+        &mut self,
+        id: &Identity,
+        cred: &Credential,
+        exp: &ExpectedPolicy,
+        now: u64,
+        holder_scope: Fr,
+    ) -> ProofData {
+        let (path, root) = self.ledger.credential_path(&cred.leaf()).unwrap();
+        let policy = exp.policy();
+        let env = prove_policy(
+            policy_keys(),
+            &PolicyInput {
+                identity: id,
+                credential: cred,
+                path,
+                root,
+                policy: &policy,
+                now,
+                request: exp.request,
+                scope: exp.scope,
+                issued_after: exp.min_issued_after(now),
+                holder_scope,
             },
-        );
+            &mut self.rng,
+        )
+        .unwrap();
+        ProofData {
+            public_inputs: env.public_inputs.clone(),
+            proof: env.proof_bytes(),
+        }
     }
 
     /// A bureau credential for `id`, attested by the issuer (key 10).
     pub fn attest(&mut self, id: &Identity, score: u64, defaults: u64) -> Credential {
+        self.attest_salted(id, score, defaults, Fr::from(score * 1_000 + defaults))
+    }
+
+    /// [`World::attest`] with a chosen salt (distinct credentials for the same numbers).
+    pub fn attest_salted(
+        &mut self,
+        id: &Identity,
+        score: u64,
+        defaults: u64,
+        salt: Fr,
+    ) -> Credential {
         let cred = Credential {
             schema: SCHEMA_BUREAU_V1,
             issuer: issuer_id(),
@@ -188,7 +312,7 @@ impl World {
             attrs: [score, 5_000, 1_000, 20_000, 24, 0, defaults, 36],
             issued_at: T0 - 100,
             expires_at: T0 + 10 * 365 * 86_400,
-            salt: Fr::from(score * 1_000 + defaults),
+            salt,
         };
         self.ok(
             &sk(10),
@@ -226,49 +350,36 @@ impl World {
         rules: &PolicyRules,
     ) -> TxBody {
         let now = self.time + 60;
-        let (path, root) = self.ledger.credential_path(&cred.leaf()).unwrap();
-        let request = LoanRequest {
-            chain_id: CHAIN.into(),
-            account: hex::encode(acct(k)),
-            amount,
-            term,
-            rate_bps: rules.rate_bps,
-            policy_id,
-            nonce,
-        }
-        .binding();
-        let policy = rules.policy();
-        let env = prove_policy(
-            policy_keys(),
-            &PolicyInput {
-                identity: id,
-                credential: cred,
-                path,
-                root,
-                policy: &policy,
+        let exp = self
+            .ledger
+            .state()
+            .expected_application(
+                &acct(k),
+                nonce,
+                policy_id,
+                amount,
+                term,
+                rules.rate_bps,
                 now,
-                request,
-                scope: application_scope(self.ledger.state().params(), now),
-            },
-            &mut self.rng,
-        )
-        .unwrap();
+            )
+            .unwrap();
+        let proof = self.prove_expected(id, cred, &exp, now);
         TxBody::ApplyLoan {
             policy_id,
             amount,
             term,
             rate_bps: rules.rate_bps,
-            proof: ProofData {
-                public_inputs: env.public_inputs.clone(),
-                proof: env.proof_bytes(),
-            },
+            proof,
         }
     }
 
     pub fn vote_body(&mut self, id: &Identity, proposal: u64, approve: bool) -> TxBody {
         let p = self.ledger.state().proposal(proposal).unwrap().clone();
+        let voters = self.ledger.state().proposal_voters(proposal).unwrap();
         let root = zkcredit_ledger::codec::fr_from_bytes(&p.member_root).unwrap();
-        let (path, _) = self.ledger.member_path(&id.commitment()).unwrap();
+        assert_eq!(voters.root(), root);
+        let index = voters.position(&id.commitment()).expect("a voter of this proposal");
+        let path = voters.path(index).unwrap();
         let env = prove_membership(
             membership_keys(),
             &MembershipInput {
