@@ -177,7 +177,8 @@ proptest! {
     }
 
     #[test]
-    fn merkle_native_and_gadget_agree(seed in any::<u64>(), depth in 1usize..=12, n in 1u64..40) {
+    fn merkle_native_and_gadget_agree(seed in any::<u64>(), levels in 1usize..=6, n in 1u64..80) {
+        let depth = 2 * levels;
         let mut r = rng(seed);
         let leaves: Vec<Fr> = (0..n.min(1 << depth)).map(|_| rand_fr(&mut r)).collect();
         let tree = MerkleTree::from_leaves(depth, &leaves).unwrap();
@@ -190,7 +191,7 @@ proptest! {
         let root = pv.root(&leaf).unwrap();
         prop_assert_eq!(root.value().unwrap(), tree.root());
         prop_assert!(cs.is_satisfied().unwrap());
-        prop_assert_eq!(cs.num_constraints(), depth * 241);
+        prop_assert_eq!(cs.num_constraints(), levels * 301);
     }
 }
 
@@ -202,7 +203,7 @@ proptest! {
 fn merkle_tree_append_update_and_rebuild_agree() {
     let mut r = rng(7);
     let mut tree = MerkleTree::new(8).unwrap();
-    assert_eq!(tree.root(), merkle::zero_hashes()[8]);
+    assert_eq!(tree.root(), merkle::zero_hashes()[4], "8 bits: 4 levels");
     let mut leaves = Vec::new();
     for _ in 0..37 {
         let leaf = rand_fr(&mut r);
@@ -243,7 +244,9 @@ fn merkle_tree_limits() {
     assert!(MerkleTree::from_leaves(2, &[Fr::ONE; 5]).is_err());
     // A depth-32 tree works and its empty root is the zero hash.
     let t = MerkleTree::new(32).unwrap();
-    assert_eq!(t.root(), merkle::zero_hashes()[32]);
+    assert_eq!(t.root(), merkle::zero_hashes()[16]);
+    // Depth is the capacity in bits of a 4-ary tree: odd depths do not exist.
+    assert!(MerkleTree::new(7).is_err());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -254,7 +257,7 @@ fn merkle_tree_limits() {
 fn circuit_ids_round_trip() {
     for id in [
         CircuitId::Policy { depth: 20 },
-        CircuitId::Membership { depth: 7 },
+        CircuitId::Membership { depth: 8 },
     ] {
         assert_eq!(id.to_string().parse::<CircuitId>().unwrap(), id);
     }
@@ -271,6 +274,8 @@ fn circuit_ids_round_trip() {
         "policy-d020-k8-c4",
         "membership-d0",
         "membership-d33",
+        "membership-d7",
+        "policy-d21-k8-c4",
         "x",
         "policy-d20-k9-c4",
     ] {
@@ -278,7 +283,7 @@ fn circuit_ids_round_trip() {
     }
     assert_eq!(
         CircuitId::Policy { depth: 20 }.public_input_names().len(),
-        42
+        46
     );
 }
 
@@ -365,6 +370,8 @@ fn field_conversions_are_strict() {
 const DEPTH: usize = 20;
 const NOW: u64 = 1_760_000_000;
 const INSTALMENT: i128 = 50_000;
+/// A lender's holder scope (a pseudonym), as most tests use it.
+const HOLDER_SCOPE: Fr = ark_ff::MontFp!("31337");
 
 /// A bureau-v1 applicant who meets a four-clause policy, in a registry with other leaves.
 struct Fixture {
@@ -435,11 +442,15 @@ impl Fixture {
         PolicyStatement {
             root: self.tree.root(),
             issuer: self.credential.issuer,
+            schema: SCHEMA_BUREAU_V1,
             now: NOW,
+            issued_after: NOW - 7 * 86_400,
             clauses: self.policy.padded().unwrap(),
             request: self.request,
             scope: self.scope,
             nullifier: self.identity.nullifier(self.scope),
+            holder_scope: HOLDER_SCOPE,
+            holder: self.identity.holder(HOLDER_SCOPE),
         }
     }
 
@@ -454,7 +465,7 @@ impl Fixture {
     /// Puts a (possibly malicious) witness's credential leaf into the registry, as a careless
     /// or hostile issuer would, and returns the matching path and statement.
     fn attest_raw(&mut self, w: &mut PolicyWitness, st: &mut PolicyStatement) {
-        let leaf = registry_leaf(st.issuer, poseidon::hash(&w.commitment_inputs()).unwrap());
+        let leaf = registry_leaf(st.issuer, poseidon::hash(&w.commitment_inputs(st.schema)).unwrap());
         let index = self.tree.append(leaf).unwrap();
         w.path = self.tree.path(index).unwrap();
         st.root = self.tree.root();
@@ -493,11 +504,11 @@ fn constraint_count(id: CircuitId) -> (usize, usize, usize, Layout) {
 #[test]
 fn constraint_budgets_are_pinned() {
     let (n, inputs, _, layout) = constraint_count(CircuitId::Policy { depth: 20 });
-    // 8 x 65 attribute bits, 2 x 65 expiry, Poseidon 213 + 543 + 240, 20 x 241 path + 1,
-    // 4 x 140 clauses, 240 + 1 nullifier, 1 request.
-    assert_eq!(n, 7269, "policy-d20-k8-c4 constraints changed: {layout:#?}");
-    assert!(n <= 7300);
-    assert_eq!(inputs, 42);
+    // 8 x 65 attribute bits, 2 x 65 expiry, 65 freshness, Poseidon 213 + 543 + 240,
+    // 10 x 301 path + 1, 4 x 140 clauses, 240 + 1 nullifier, 240 + 3 holder, 1 request.
+    assert_eq!(n, 5767, "policy-d20-k8-c4 constraints changed: {layout:#?}");
+    assert!(n <= 5900, "issue 8's budget for the 4-ary policy circuit");
+    assert_eq!(inputs, 46);
     assert!(n + inputs < 8192, "stays inside an 8192 evaluation domain");
     assert_eq!(
         layout
@@ -509,15 +520,16 @@ fn constraint_budgets_are_pinned() {
     );
 
     let (n, inputs, _, _) = constraint_count(CircuitId::Membership { depth: 20 });
-    // Poseidon(s) 213, 20 x 241 path + 1, nullifier 240 + 1, signal 1.
-    assert_eq!(n, 5276, "membership-d20 constraints changed");
+    // Poseidon(s) 213, 10 x 301 path + 1, nullifier 240 + 1, signal 1.
+    assert_eq!(n, 3466, "membership-d20 constraints changed");
+    assert!(n <= 3800, "issue 8's budget for the 4-ary membership circuit");
     assert_eq!(inputs, 4);
 
-    for depth in [1, 10, 16, 32] {
+    for depth in [2, 10, 16, 32] {
         let (p, _, _, _) = constraint_count(CircuitId::Policy { depth });
-        assert_eq!(p, 7269 - 20 * 241 + depth * 241, "policy depth {depth}");
+        assert_eq!(p, 5767 - 10 * 301 + depth / 2 * 301, "policy depth {depth}");
         let (m, _, _, _) = constraint_count(CircuitId::Membership { depth });
-        assert_eq!(m, 5276 - 20 * 241 + depth * 241, "membership depth {depth}");
+        assert_eq!(m, 3466 - 10 * 301 + depth / 2 * 301, "membership depth {depth}");
     }
 }
 
@@ -646,12 +658,12 @@ fn registry_rules_are_enforced() {
     let f = Fixture::new();
     // wrong sibling
     let mut w = f.witness();
-    w.path.siblings[3] += Fr::ONE;
+    w.path.siblings[3][1] += Fr::ONE;
     assert_eq!(
         policy_violation(f.statement(), w),
         Some("merkle path".into())
     );
-    // wrong direction bit
+    // wrong position bits (inside the pair, and between the pairs)
     for level in [0, 4, 19] {
         let mut w = f.witness();
         w.path.index ^= 1 << level;
@@ -760,22 +772,33 @@ fn every_policy_witness_variable_is_constrained() {
 }
 
 #[test]
-fn merkle_swap_must_pick_current_or_sibling() {
-    // A prover who feeds a third value as the left hash input (everything after it computed
-    // honestly from that value) violates exactly the swap constraint of that level.
+fn merkle_swaps_must_place_the_node_among_its_siblings() {
+    // A prover who feeds a third value into the pair (everything after it computed honestly
+    // from that value) violates exactly the pair-swap constraint of that level; one who uses
+    // a non-boolean pair-swap bit violates exactly its booleanity constraint.
+    use gadgets::merkle::Tamper;
     let mut r = rng(5);
-    let leaves: Vec<Fr> = (0..6).map(|_| rand_fr(&mut r)).collect();
-    let tree = MerkleTree::from_leaves(4, &leaves).unwrap();
-    let path = tree.path(3).unwrap();
+    let leaves: Vec<Fr> = (0..23).map(|_| rand_fr(&mut r)).collect();
+    let tree = MerkleTree::from_leaves(8, &leaves).unwrap();
+    let path = tree.path(13).unwrap();
     for level in 0..4 {
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        let leaf = alloc(&cs, leaves[3], Mode::Witness);
-        let mut pv =
-            gadgets::merkle::MerklePathVar::new_witness(cs.clone(), 4, Some(&path)).unwrap();
-        pv.force_left(level, Fr::from(12345u64));
-        let _ = pv.root(&leaf).unwrap();
-        let which = cs.which_is_unsatisfied().unwrap().unwrap();
-        assert_eq!(which, format!("R1CS - {}", level * 241), "level {level}");
+        for (tamper, offset) in [
+            (Tamper::PairFirst(Fr::from(12345u64)), 0),
+            (Tamper::PairBit(Fr::from(2u64)), 1),
+        ] {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let leaf = alloc(&cs, leaves[13], Mode::Witness);
+            let mut pv =
+                gadgets::merkle::MerklePathVar::new_witness(cs.clone(), 8, Some(&path)).unwrap();
+            pv.tamper(level, tamper);
+            let _ = pv.root(&leaf).unwrap();
+            let which = cs.which_is_unsatisfied().unwrap().unwrap();
+            assert_eq!(
+                which,
+                format!("R1CS - {}", level * 301 + offset),
+                "level {level}, {tamper:?}"
+            );
+        }
     }
 }
 
@@ -840,7 +863,7 @@ fn membership_soundness() {
     );
 
     let mut bad = w.clone();
-    bad.path.siblings[0] += Fr::ONE;
+    bad.path.siblings[0][2] += Fr::ONE;
     assert_eq!(
         membership_violation(st.clone(), bad),
         Some("merkle path".into())
@@ -905,29 +928,59 @@ fn statements_round_trip_through_public_inputs() {
     let f = Fixture::new();
     let st = f.statement();
     let x = st.public_inputs();
-    assert_eq!(x.len(), 42);
+    assert_eq!(x.len(), 46);
     assert_eq!(x[0], st.root);
     assert_eq!(x[1], st.issuer);
-    assert_eq!(x[2], Fr::from(NOW));
-    assert_eq!(x[3 + 8 + 2], field::from_i64(-10000), "a[1][2]");
-    assert_eq!(x[35 + 1], field::from_i128(-INSTALMENT * 10000), "b[1]");
-    assert_eq!(x[39], st.request);
-    assert_eq!(x[40], st.scope);
-    assert_eq!(x[41], st.nullifier);
+    assert_eq!(x[2], Fr::from(SCHEMA_BUREAU_V1));
+    assert_eq!(x[3], Fr::from(NOW));
+    assert_eq!(x[4], Fr::from(NOW - 7 * 86_400));
+    assert_eq!(x[5 + 8 + 2], field::from_i64(-10000), "a[1][2]");
+    assert_eq!(x[37 + 1], field::from_i128(-INSTALMENT * 10000), "b[1]");
+    assert_eq!(x[41], st.request);
+    assert_eq!(x[42], st.scope);
+    assert_eq!(x[43], st.nullifier);
+    assert_eq!(x[44], HOLDER_SCOPE);
+    assert_eq!(x[45], st.holder);
+    let names = CircuitId::Policy { depth: DEPTH }.public_input_names();
+    use zkcredit_circuits::statement::policy_index as at;
+    for (i, name) in [
+        (at::ROOT, "root"),
+        (at::ISSUER, "issuer"),
+        (at::SCHEMA, "schema"),
+        (at::NOW, "now"),
+        (at::ISSUED_AFTER, "issued_after"),
+        (at::COEFFS + 8 + 2, "a[1][2]"),
+        (at::CONSTANTS + 1, "b[1]"),
+        (at::REQUEST, "request"),
+        (at::SCOPE, "scope"),
+        (at::NULLIFIER, "nullifier"),
+        (at::HOLDER_SCOPE, "holder_scope"),
+        (at::HOLDER, "holder"),
+    ] {
+        assert_eq!(names[i], name, "input {i}");
+    }
     assert_eq!(PolicyStatement::from_public_inputs(&x).unwrap(), st);
     let mut bad = x.clone();
-    bad[2] = -Fr::ONE;
+    bad[3] = -Fr::ONE;
     assert!(
         PolicyStatement::from_public_inputs(&bad).is_err(),
         "now must be a u64"
     );
+    for i in [2, 4] {
+        let mut bad = x.clone();
+        bad[i] = Fr::from(u64::MAX) + Fr::ONE;
+        assert!(
+            PolicyStatement::from_public_inputs(&bad).is_err(),
+            "schema and issued_after are u64"
+        );
+    }
     let mut bad = x.clone();
-    bad[5] = Fr::from(u64::MAX);
+    bad[7] = Fr::from(u64::MAX);
     assert!(
         PolicyStatement::from_public_inputs(&bad).is_err(),
         "coefficients are i64"
     );
-    assert!(PolicyStatement::from_public_inputs(&x[..41]).is_err());
+    assert!(PolicyStatement::from_public_inputs(&x[..45]).is_err());
 }
 
 #[test]
@@ -973,4 +1026,78 @@ fn secrets_do_not_leak_through_debug() {
     ] {
         assert!(!text.contains(&secret) && !text.contains(&salt), "{text}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Statement v2: holder binding, freshness, schema
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn holder_binding_is_enforced() {
+    let f = Fixture::new();
+    // The pseudonym of another scope, of another identity, or off by one: all refused.
+    for holder in [
+        f.identity.holder(HOLDER_SCOPE + Fr::ONE),
+        Identity::from_secret(Fr::from(5u64)).holder(HOLDER_SCOPE),
+        f.identity.holder(HOLDER_SCOPE) + Fr::ONE,
+        f.identity.commitment(),
+    ] {
+        let mut st = f.statement();
+        st.holder = holder;
+        assert_eq!(
+            policy_violation(st, f.witness()),
+            Some("holder binding".into())
+        );
+    }
+    // Holder scope 0 binds the identity commitment itself (the co-op's binding)...
+    let mut st = f.statement();
+    st.holder_scope = Fr::ZERO;
+    st.holder = f.identity.commitment();
+    assert_eq!(policy_violation(st.clone(), f.witness()), None);
+    // ... and nothing else: not the pseudonym Poseidon(s, 0), not another member's.
+    for holder in [
+        identity::nullifier(f.identity.secret(), Fr::ZERO),
+        Identity::from_secret(Fr::from(5u64)).commitment(),
+    ] {
+        st.holder = holder;
+        assert_eq!(
+            policy_violation(st.clone(), f.witness()),
+            Some("holder binding".into())
+        );
+    }
+}
+
+#[test]
+fn freshness_is_enforced_and_the_bound_is_inclusive() {
+    let f = Fixture::new();
+    let issued = f.credential.issued_at;
+    for (issued_after, ok) in [
+        (0, true),
+        (issued, true),
+        (issued + 1, false),
+        (NOW, false),
+        (u64::MAX, false),
+    ] {
+        let mut st = f.statement();
+        st.issued_after = issued_after;
+        let want = (!ok).then(|| "freshness".to_string());
+        assert_eq!(
+            policy_violation(st, f.witness()),
+            want,
+            "issued_after {issued_after}"
+        );
+    }
+}
+
+#[test]
+fn the_schema_is_bound() {
+    // A credential of one schema does not pass for another: the commitment hashes the public
+    // schema, so the leaf is not in the registry.
+    let f = Fixture::new();
+    let mut st = f.statement();
+    st.schema = SCHEMA_BUREAU_V1 + 1;
+    assert_eq!(
+        policy_violation(st, f.witness()),
+        Some("merkle path".into())
+    );
 }
