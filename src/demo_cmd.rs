@@ -20,12 +20,11 @@ use zkcredit_circuits::credential::{
 };
 use zkcredit_circuits::identity::Identity;
 use zkcredit_circuits::policy::Clause;
-use zkcredit_circuits::request::LoanRequest;
 use zkcredit_circuits::statement::CircuitId;
 use zkcredit_circuits::Fr;
 use zkcredit_ledger::{
-    application_scope, codec, coop_issuer_id, vote_scope, vote_signal, Account, ClauseRule,
-    Genesis, KeyRecord, Ledger, LoanStatus, Params, PolicyRules, ProofData, Tx, TxBody, TxError,
+    codec, coop_issuer_id, vote_scope, vote_signal, Account, ClauseRule, ExpectedPolicy, Genesis,
+    KeyRecord, Ledger, LoanStatus, Params, PolicyRules, ProofData, Tx, TxBody, TxError,
 };
 use zkcredit_prover::{
     prove_membership, prove_policy, setup, MembershipInput, PolicyInput, ProvingKeys,
@@ -104,6 +103,7 @@ fn rules(clauses: &[Clause]) -> Vec<ClauseRule> {
         .map(|c| ClauseRule {
             coeffs: c.coeffs,
             constant: c.constant,
+            instalment_coeff: 0,
         })
         .collect()
 }
@@ -200,32 +200,17 @@ impl Coop {
         time: u64,
     ) -> Result<Result<TxBody, String>> {
         let nonce = self.ledger.state().nonce(&who.account());
-        let (path, root) = self.ledger.credential_path(&cred.leaf())?;
-        let request = LoanRequest {
-            chain_id: CHAIN.into(),
-            account: hex::encode(who.account()),
+        let expected = self.ledger.state().expected_application(
+            &who.account(),
+            nonce,
+            policy_id,
             amount,
             term,
-            rate_bps: rules.rate_bps,
-            policy_id,
-            nonce,
-        };
-        let policy = rules.policy();
+            rules.rate_bps,
+            time,
+        )?;
         let t = Instant::now();
-        let env = prove_policy(
-            &self.policy_keys,
-            &PolicyInput {
-                identity: &who.id,
-                credential: cred,
-                path,
-                root,
-                policy: &policy,
-                now: time,
-                request: request.binding(),
-                scope: application_scope(self.ledger.state().params(), time),
-            },
-            &mut self.rng,
-        );
+        let env = self.prove_expected(who, cred, &expected, time);
         let env = match env {
             Ok(e) => e,
             Err(e) => return Ok(Err(e.to_string())),
@@ -245,6 +230,64 @@ impl Coop {
         }))
     }
 
+    /// A policy proof of what the ledger expects (`expected`), made at `now` against the
+    /// registry's current root.
+    fn prove_expected(
+        &mut self,
+        who: &Person,
+        cred: &Credential,
+        expected: &ExpectedPolicy,
+        now: u64,
+    ) -> Result<zkcredit_prover::Envelope, zkcredit_prover::ProveError> {
+        let (path, root) = self
+            .ledger
+            .credential_path(&cred.leaf())
+            .map_err(|e| zkcredit_prover::ProveError::Statement(e.to_string()))?;
+        prove_policy(
+            &self.policy_keys,
+            &PolicyInput {
+                identity: &who.id,
+                credential: cred,
+                path,
+                root,
+                policy: &expected.policy(),
+                now,
+                request: expected.request,
+                scope: expected.scope,
+                issued_after: expected.min_issued_after(now),
+                holder_scope: Fr::from(0u64),
+            },
+            &mut self.rng,
+        )
+    }
+
+    /// A `Join` with an admission proof from `cred`, for a block at `time`.
+    fn join(&mut self, who: &Person, cred: &Credential, deposit: u64, time: u64) -> Result<Tx> {
+        let nonce = self.ledger.state().nonce(&who.account());
+        let expected = self.ledger.state().expected_admission(
+            &who.account(),
+            nonce,
+            who.id.commitment(),
+            deposit,
+        )?;
+        let t = Instant::now();
+        let env = self
+            .prove_expected(who, cred, &expected, time)
+            .map_err(|e| anyhow!("{}'s admission proof was refused: {e}", who.name))?;
+        self.prove_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        Ok(self.tx(
+            &who.key,
+            TxBody::Join {
+                identity: who.id.commitment(),
+                deposit,
+                proof: ProofData {
+                    public_inputs: env.public_inputs.clone(),
+                    proof: env.proof_bytes(),
+                },
+            },
+        ))
+    }
+
     fn vote(&mut self, who: &Person, proposal: u64, approve: bool) -> Result<TxBody> {
         let p = self
             .ledger
@@ -253,7 +296,12 @@ impl Coop {
             .ok_or_else(|| anyhow!("no proposal {proposal}"))?
             .clone();
         let root = codec::fr_from_bytes(&p.member_root).ok_or_else(|| anyhow!("bad root"))?;
-        let (path, _) = self.ledger.member_path(&who.id.commitment())?;
+        let voters = self.ledger.state().proposal_voters(proposal)?;
+        let index = voters
+            .position(&who.id.commitment())
+            .filter(|_| who.id.commitment() != Fr::from(0u64))
+            .ok_or_else(|| anyhow!("{} is not among the voters of proposal {proposal}", who.name))?;
+        let path = voters.path(index)?;
         let t = Instant::now();
         let env = prove_membership(
             &self.member_keys,
@@ -406,27 +454,45 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         prove_ms: Vec::new(),
     };
 
-    println!("\n[1] Governance registers the bureau and the lending policy (2-of-3 officers)");
+    println!(
+        "\n[1] Governance registers the bureau, the lending policy and the admission policy \
+         (2-of-3 officers)"
+    );
+    let mut clauses = rules(&[
+        Clause::at_least(0, 650),
+        // debt-to-income after this loan's instalment at most 40 %:
+        // income*4000 - debt*10000 - instalment*10000 >= 0
+        Clause {
+            coeffs: [0, 4_000, -10_000, 0, 0, 0, 0, 0],
+            constant: 0,
+        },
+        Clause::at_most(6, 0),
+    ]);
+    clauses[1].instalment_coeff = 10_000;
     let standard = PolicyRules {
         name: "standard".into(),
-        clauses: rules(&[
-            Clause::at_least(0, 650),
-            // debt-to-income at most 40 %: income*4000 - debt*10000 >= 0
-            Clause {
-                coeffs: [0, 4_000, -10_000, 0, 0, 0, 0, 0],
-                constant: 0,
-            },
-            Clause::at_most(6, 0),
-        ]),
+        clauses,
         issuer: bureau_id,
+        schema: SCHEMA_BUREAU_V1,
+        max_credential_age: Some(400 * DAY),
         rate_bps: 1_200,
         max_amount: 2_000_000,
         max_term: 24,
         active: true,
     };
+    let admission = PolicyRules {
+        name: "admission: a scored bureau file".into(),
+        clauses: rules(&[Clause::at_least(0, 300)]),
+        rate_bps: 0,
+        ..standard.clone()
+    };
     let names: [String; 8] = BUREAU_V1_ATTRS.map(String::from);
     for c in standard.policy().clauses {
-        println!("      clause: {}", c.describe(&names));
+        println!("      lending clause: {}", c.describe(&names));
+    }
+    println!("      (the debt clause subtracts 10000 × the loan's largest instalment, computed by the ledger)");
+    for c in admission.policy().clauses {
+        println!("      admission clause: {}", c.describe(&names));
     }
     let t1 = coop.officer_tx(
         TxBody::RegisterIssuer {
@@ -446,7 +512,24 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         },
     )
     .cosign(CHAIN, &coop.officers[2]);
-    coop.block(T0 + 60, vec![t1, t2])?;
+    let t3 = Tx::sign(
+        CHAIN,
+        &coop.officers[0],
+        2,
+        TxBody::SetPolicy {
+            policy_id: 0,
+            rules: admission.clone(),
+        },
+    )
+    .cosign(CHAIN, &coop.officers[1]);
+    let t4 = Tx::sign(
+        CHAIN,
+        &coop.officers[0],
+        3,
+        TxBody::SetAdmission { policy_id: Some(0) },
+    )
+    .cosign(CHAIN, &coop.officers[1]);
+    coop.block(T0 + 60, vec![t1, t2, t3, t4])?;
     // A single officer cannot do it alone.
     let lone = coop.officer_tx(
         TxBody::SetPolicy {
@@ -463,29 +546,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         other => bail!("a single-officer policy change was not refused: {other:?}"),
     }
 
-    println!("\n[2] Members join with an identity commitment and a deposit");
-    let deposits = [
-        (&ana, 2_000_000),
-        (&ben, 300_000),
-        (&chloe, 200_000),
-        (&dev, 400_000),
-        (&eli, 100_000),
-    ];
-    let mut txs = Vec::new();
-    for (p, d) in deposits {
-        txs.push(coop.tx(
-            &p.key,
-            TxBody::Join {
-                identity: p.id.commitment(),
-                deposit: d,
-            },
-        ));
-        println!("      {:<6} deposits {:>10}", p.name, money(d));
-    }
-    coop.block(coop.at_next(3_600), txs)?;
-    coop.pool_line();
-
-    println!("\n[3] The bureau attests credentials (the ledger computes each registry leaf)");
+    println!("\n[2] The bureau attests credentials (the ledger computes each registry leaf)");
     let cred = |p: &Person, attrs: [u64; 8], salt: u64| Credential {
         schema: SCHEMA_BUREAU_V1,
         issuer: bureau_id,
@@ -495,11 +556,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         expires_at: T0 + 365 * DAY,
         salt: Fr::from(salt),
     };
-    let c_ben = cred(&ben, [720, 420_000, 90_000, 150_000, 36, 1, 0, 48], 1);
+    let c_ana = cred(&ana, [760, 1_200_000, 100_000, 5_000_000, 120, 0, 0, 180], 5);
+    let c_ben = cred(&ben, [720, 620_000, 90_000, 150_000, 36, 1, 0, 48], 1);
     let c_chloe = cred(&chloe, [610, 380_000, 70_000, 40_000, 20, 4, 0, 12], 2);
     let c_dev = cred(&dev, [780, 900_000, 150_000, 600_000, 60, 0, 0, 96], 3);
     let c_eli = cred(&eli, [680, 300_000, 60_000, 20_000, 18, 2, 0, 24], 4);
-    let txs = [&c_ben, &c_chloe, &c_dev, &c_eli]
+    let txs = [&c_ana, &c_ben, &c_chloe, &c_dev, &c_eli]
         .iter()
         .enumerate()
         .map(|(i, c)| {
@@ -515,10 +577,43 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .collect();
     coop.block(coop.at_next(3_600), txs)?;
     println!(
-        "      registry: {} leaves, root {}…",
+        "      registry: {} leaves in a 4-ary Poseidon tree, root {}…",
         coop.ledger.state().registry().len(),
         &zkcredit_circuits::field::to_decimal(&coop.ledger.state().registry().root())[..16]
     );
+
+    println!(
+        "\n[3] Members join: a deposit and an admission proof bound to their identity \
+         (one membership per person)"
+    );
+    let deposits = [
+        (&ana, &c_ana, 2_000_000),
+        (&ben, &c_ben, 300_000),
+        (&chloe, &c_chloe, 200_000),
+        (&dev, &c_dev, 400_000),
+        (&eli, &c_eli, 100_000),
+    ];
+    let t_join = coop.at_next(3_600);
+    let mut txs = Vec::new();
+    for (p, c, d) in deposits {
+        txs.push(coop.join(p, c, d, t_join)?);
+        println!("      {:<6} deposits {:>10}", p.name, money(d));
+    }
+    // Ben tries to register Ana's (public) identity commitment with his own admission proof.
+    let mut stolen = coop.join(&ben, &c_ben, 300_000, t_join)?;
+    if let TxBody::Join { identity, .. } = &mut stolen.body {
+        *identity = ana.id.commitment();
+    }
+    let stolen = coop.tx(&ben.key, stolen.body);
+    let mut probe = coop.ledger.state().clone();
+    match probe.execute(&stolen, t_join, coop.ledger.keys()) {
+        Err(e @ (TxError::HolderMismatch { .. } | TxError::RequestMismatch)) => {
+            println!("      someone registering Ana's identity with their own proof: refused — {e}")
+        }
+        other => bail!("registering another person's identity was not refused: {other:?}"),
+    }
+    coop.block(t_join, txs)?;
+    coop.pool_line();
 
     println!(
         "\n[4] Ben applies for {} over 3 months: approved automatically",
@@ -530,7 +625,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .map_err(|e| anyhow!("Ben's proof was refused: {e}"))?;
     let tx = coop.tx(&ben.key, body);
     let ben_apply = tx.clone();
-    coop.block(t_apply, vec![tx])?;
+    let ben_apply_height = coop.block(t_apply, vec![tx])?.block.header.height;
     let ben_loan = 0;
     ensure!(coop.ledger.state().loan(ben_loan).map(|l| l.status) == Some(LoanStatus::Approved));
     println!(
@@ -571,7 +666,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     let mut probe = coop.ledger.state().clone();
     match probe.execute(&coop.tx(&eli.key, inflated), t6, coop.ledger.keys()) {
-        Err(e @ TxError::RequestMismatch) => {
+        Err(e @ (TxError::PolicyMismatch | TxError::RequestMismatch)) => {
             println!("      amount changed after proving: rejected — {e}")
         }
         other => bail!("an altered request was not rejected: {other:?}"),
@@ -614,11 +709,15 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .proposal(prop)
         .map(|p| p.needed(coop.ledger.state().params().quorum_bps));
     println!(
-        "      proposal {prop}: {} yes votes of 5 members needed",
+        "      proposal {prop}: {} yes votes of the 4 other members needed (the applicant does not vote)",
         needed.unwrap_or(0)
     );
+    match coop.vote(&dev, prop, true) {
+        Err(e) => println!("      Dev votes on his own loan: refused — {e}"),
+        Ok(_) => bail!("the applicant could vote on his own loan"),
+    }
     let mut votes = Vec::new();
-    for (i, (p, yes)) in [(&ana, true), (&chloe, true), (&eli, false), (&ben, true)]
+    for (i, (p, yes)) in [(&ana, true), (&eli, false), (&chloe, true)]
         .into_iter()
         .enumerate()
     {
@@ -806,6 +905,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             Clause::at_most(4, 0),  // defaults <= 0
         ]),
         issuer: coop_id,
+        schema: SCHEMA_COOP_HISTORY_V1,
+        max_credential_age: Some(30 * DAY),
         rate_bps: 900,
         max_amount: 400_000,
         max_term: 12,
@@ -890,7 +991,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     println!("      height {height}, state hash {}", hex::encode(hash));
     let avg = coop.prove_ms.iter().sum::<f64>() / coop.prove_ms.len().max(1) as f64;
     let single = {
-        let b = reopened.block(4)?;
+        let b = reopened.block(ben_apply_height)?;
         let t = Instant::now();
         if let Some(TxBody::ApplyLoan { proof, .. }) = b.txs.first().map(|t| &t.body) {
             let env = zkcredit_ledger::keys::envelope(&reopened.keys().policy, proof)?;

@@ -354,7 +354,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             let v = serde_json::json!({
                 "leaf": to_decimal(&leaf),
                 "index": path.index,
-                "siblings": path.siblings.iter().map(to_decimal).collect::<Vec<_>>(),
+                "siblings": path
+                    .siblings
+                    .iter()
+                    .map(|level| level.iter().map(to_decimal).collect::<Vec<_>>())
+                    .collect::<Vec<_>>(),
                 "root": to_decimal(&root),
                 "height": l.height(),
             });

@@ -59,6 +59,15 @@ pub struct PolicyArgs {
     /// Nullifier scope: a decimal field element, or any other text, which is hashed.
     #[arg(long)]
     scope: String,
+    /// Whom the proof's holder binding is for: the lender's scope (a decimal field element or
+    /// any other text, hashed), which yields a pseudonym only that lender sees; 0 binds your
+    /// identity commitment itself (what the co-op asks for).
+    #[arg(long, default_value = "0")]
+    holder_scope: String,
+    /// Freshness: prove the credential was issued at or after this time, unix seconds (the
+    /// lender says how recent a report it needs).
+    #[arg(long, default_value_t = 0)]
+    issued_after: u64,
     /// Proof file to write.
     #[arg(long, value_name = "PROOF.json")]
     out: PathBuf,
@@ -205,6 +214,7 @@ fn policy(a: &PolicyArgs) -> Result<ExitCode> {
     let policy = read_policy(&a.policy)?;
     let request = read_request(&a.request)?;
     let scope = parse_text_or_fr("--scope", &a.scope)?;
+    let holder_scope = parse_text_or_fr("--holder-scope", &a.holder_scope)?;
     let now = a.now.unwrap_or_else(unix_now);
     let keys = load_prover(&a.keys)?;
     if !matches!(keys.id, CircuitId::Policy { .. }) {
@@ -225,6 +235,8 @@ fn policy(a: &PolicyArgs) -> Result<ExitCode> {
         now,
         request: request.binding(),
         scope,
+        issued_after: a.issued_after,
+        holder_scope,
     };
     // The native pre-check first, so a refusal costs nothing.
     zkcredit_prover::check_policy(&input).map_err(prove_error)?;
@@ -239,6 +251,8 @@ fn policy(a: &PolicyArgs) -> Result<ExitCode> {
         "root": to_decimal(&input.root),
         "now": now,
         "nullifier": to_decimal(&identity.nullifier(scope)),
+        "holder_scope": to_decimal(&holder_scope),
+        "holder": to_decimal(&identity.holder(holder_scope)),
     }))?)?;
     Ok(ExitCode::SUCCESS)
 }

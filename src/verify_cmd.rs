@@ -58,6 +58,21 @@ pub struct Args {
     /// Require the proof's `now` within this many seconds of --now (or the current time).
     #[arg(long, value_name = "SECONDS")]
     max_age: Option<u64>,
+    /// Require this credential schema (policy proofs).
+    #[arg(long)]
+    schema: Option<u64>,
+    /// Require the holder binding to be for this scope (policy proofs): your own lender
+    /// scope (decimal, or text hashed as `prove` does), so the holder is a pseudonym only you
+    /// see; 0 for the identity commitment itself.
+    #[arg(long)]
+    holder_scope: Option<String>,
+    /// Require this holder binding (policy proofs; decimal): the applicant's pseudonym or
+    /// identity commitment you already know.
+    #[arg(long)]
+    holder: Option<String>,
+    /// Require a credential issued at or after this time (policy proofs; unix seconds).
+    #[arg(long, value_name = "TIME")]
+    issued_after: Option<u64>,
 }
 
 enum RootExpect {
@@ -75,6 +90,10 @@ struct Expect {
     signal: Option<Fr>,
     /// (reference time, max age); `None` max age means exactly the reference time.
     time: Option<(u64, Option<u64>)>,
+    schema: Option<u64>,
+    holder_scope: Option<Fr>,
+    holder: Option<Fr>,
+    issued_after: Option<u64>,
 }
 
 impl Expect {
@@ -122,6 +141,18 @@ impl Expect {
                 .map(|s| parse_text_or_fr("--signal", s))
                 .transpose()?,
             time,
+            schema: a.schema,
+            holder_scope: a
+                .holder_scope
+                .as_deref()
+                .map(|s| parse_text_or_fr("--holder-scope", s))
+                .transpose()?,
+            holder: a
+                .holder
+                .as_deref()
+                .map(|s| parse_fr("--holder", s))
+                .transpose()?,
+            issued_after: a.issued_after,
         })
     }
 
@@ -140,6 +171,10 @@ impl Expect {
                     (self.issuer.is_some(), "--issuer"),
                     (self.request.is_some(), "--request"),
                     (self.time.is_some(), "--now/--max-age"),
+                    (self.schema.is_some(), "--schema"),
+                    (self.holder_scope.is_some(), "--holder-scope"),
+                    (self.holder.is_some(), "--holder"),
+                    (self.issued_after.is_some(), "--issued-after"),
                 ] {
                     if set {
                         v.push(flag);
@@ -170,6 +205,9 @@ impl Expect {
             }
             if self.time.is_none() {
                 v.push("time (--now or --max-age)");
+            }
+            if self.holder_scope.is_none() && self.holder.is_none() {
+                v.push("holder (--holder-scope or --holder)");
             }
         }
         if self.scope.is_none() {
@@ -233,6 +271,42 @@ impl Expect {
                             "another scope: the proof's scope is {}, required {}",
                             to_decimal(&s.scope),
                             to_decimal(scope)
+                        ));
+                    }
+                }
+                if let Some(schema) = self.schema {
+                    if s.schema != schema {
+                        out.push(format!(
+                            "another schema: the proof's credential has schema {}, required {schema}",
+                            s.schema
+                        ));
+                    }
+                }
+                if let Some(scope) = &self.holder_scope {
+                    if s.holder_scope != *scope {
+                        out.push(format!(
+                            "another holder scope: the proof binds its holder for scope {}, \
+                             required {}",
+                            to_decimal(&s.holder_scope),
+                            to_decimal(scope)
+                        ));
+                    }
+                }
+                if let Some(holder) = &self.holder {
+                    if s.holder != *holder {
+                        out.push(format!(
+                            "another holder: the credential's holder is {}, required {}",
+                            to_decimal(&s.holder),
+                            to_decimal(holder)
+                        ));
+                    }
+                }
+                if let Some(after) = self.issued_after {
+                    if s.issued_after < after {
+                        out.push(format!(
+                            "credential not fresh enough: the proof accepts credentials issued \
+                             from {}, required {after} or later",
+                            s.issued_after
                         ));
                     }
                 }

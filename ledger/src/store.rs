@@ -323,16 +323,7 @@ impl Ledger {
         clear_mempool: bool,
     ) -> Result<Produced, LedgerError> {
         let (next, block, rejected) = self.state.build_block(time, txs, &self.keys)?;
-        let proofs = block
-            .txs
-            .iter()
-            .filter(|t| {
-                matches!(
-                    t.body,
-                    crate::tx::TxBody::ApplyLoan { .. } | crate::tx::TxBody::Vote { .. }
-                )
-            })
-            .count();
+        let proofs = block.txs.iter().filter(|t| t.body.carries_proof()).count();
         self.commit(next, &block, clear_mempool)?;
         Ok(Produced {
             hash: block.header.hash(),

@@ -261,6 +261,14 @@ pub enum TxBody {
 }
 
 impl TxBody {
+    /// Whether the transaction carries a Groth16 proof (admission, application, vote).
+    pub fn carries_proof(&self) -> bool {
+        matches!(
+            self,
+            Self::Join { .. } | Self::ApplyLoan { .. } | Self::Vote { .. }
+        )
+    }
+
     /// Short name of the transaction kind.
     pub fn kind(&self) -> &'static str {
         match self {
