@@ -12,7 +12,7 @@ use rand::rngs::OsRng;
 use serde::Serialize;
 use std::process::ExitCode;
 use std::time::Instant;
-use zkcredit_circuits::merkle::{DEFAULT_DEPTH, MAX_DEPTH};
+use zkcredit_circuits::merkle::DEFAULT_DEPTH;
 use zkcredit_circuits::prelude::*;
 use zkcredit_prover::sample::{sample_world, SampleWorld};
 use zkcredit_prover::{Envelope, MembershipInput, ProvingKeys};
@@ -26,7 +26,7 @@ pub struct Args {
     circuit: Circuit,
     /// Merkle tree depth.
     #[arg(long, default_value_t = DEFAULT_DEPTH as u64,
-          value_parser = clap::value_parser!(u64).range(1..=MAX_DEPTH as u64))]
+          value_parser = crate::files::parse_depth)]
     depth: u64,
     /// Proofs to time (the median is reported); verification runs 20 times as many.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]

@@ -5,14 +5,14 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use std::process::ExitCode;
 use zkcredit_circuits::circuit::{stats, CircuitStats};
-use zkcredit_circuits::merkle::{DEFAULT_DEPTH, MAX_DEPTH};
+use zkcredit_circuits::merkle::DEFAULT_DEPTH;
 use zkcredit_circuits::statement::CircuitId;
 
 /// Arguments of `zkcredit circuits`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Tree depths to report besides the default 20 (repeat or separate with commas).
-    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u64).range(1..=MAX_DEPTH as u64))]
+    #[arg(long, value_delimiter = ',', value_parser = crate::files::parse_depth)]
     depth: Vec<u64>,
     /// Print a JSON array instead of a table.
     #[arg(long)]

@@ -7,7 +7,7 @@ use ark_ff::UniformRand;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use zkcredit_circuits::field::to_decimal;
-use zkcredit_circuits::merkle::{DEFAULT_DEPTH, MAX_DEPTH};
+use zkcredit_circuits::merkle::DEFAULT_DEPTH;
 use zkcredit_circuits::prelude::*;
 
 /// `zkcredit credential …`.
@@ -52,7 +52,7 @@ pub struct IssueArgs {
     registry: Option<PathBuf>,
     /// Depth of a registry created by this command.
     #[arg(long, default_value_t = DEFAULT_DEPTH as u64,
-          value_parser = clap::value_parser!(u64).range(1..=MAX_DEPTH as u64))]
+          value_parser = crate::files::parse_depth)]
     depth: u64,
     /// Overwrite an existing credential file.
     #[arg(long)]

@@ -300,7 +300,12 @@ impl Coop {
         let index = voters
             .position(&who.id.commitment())
             .filter(|_| who.id.commitment() != Fr::from(0u64))
-            .ok_or_else(|| anyhow!("{} is not among the voters of proposal {proposal}", who.name))?;
+            .ok_or_else(|| {
+                anyhow!(
+                    "{} is not among the voters of proposal {proposal}",
+                    who.name
+                )
+            })?;
         let path = voters.path(index)?;
         let t = Instant::now();
         let env = prove_membership(
@@ -556,7 +561,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         expires_at: T0 + 365 * DAY,
         salt: Fr::from(salt),
     };
-    let c_ana = cred(&ana, [760, 1_200_000, 100_000, 5_000_000, 120, 0, 0, 180], 5);
+    let c_ana = cred(
+        &ana,
+        [760, 1_200_000, 100_000, 5_000_000, 120, 0, 0, 180],
+        5,
+    );
     let c_ben = cred(&ben, [720, 620_000, 90_000, 150_000, 36, 1, 0, 48], 1);
     let c_chloe = cred(&chloe, [610, 380_000, 70_000, 40_000, 20, 4, 0, 12], 2);
     let c_dev = cred(&dev, [780, 900_000, 150_000, 600_000, 60, 0, 0, 96], 3);

@@ -95,6 +95,18 @@ pub fn parse_text_or_fr(flag: &str, s: &str) -> Result<Fr> {
     Ok(hash_text(s))
 }
 
+/// A tree depth from the command line: the capacity in bits of a 4-ary tree, an even number in
+/// 2..=32 (`depth / 2` levels).
+///
+/// # Errors
+/// A message clap prints as a usage error (exit 2).
+pub fn parse_depth(s: &str) -> std::result::Result<u64, String> {
+    let d: u64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    zkcredit_circuits::merkle::check_depth(usize::try_from(d).unwrap_or(usize::MAX))
+        .map_err(|e| e.to_string())?;
+    Ok(d)
+}
+
 /// `BLAKE2b-256(TEXT_LABEL ‖ text)` reduced into the field.
 pub fn hash_text(s: &str) -> Fr {
     let mut msg = TEXT_LABEL.to_vec();

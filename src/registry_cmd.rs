@@ -6,7 +6,7 @@ use anyhow::{anyhow, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use zkcredit_circuits::field::to_decimal;
-use zkcredit_circuits::merkle::{DEFAULT_DEPTH, MAX_DEPTH};
+use zkcredit_circuits::merkle::DEFAULT_DEPTH;
 use zkcredit_circuits::prelude::*;
 
 /// `zkcredit registry …`.
@@ -34,7 +34,7 @@ pub enum Command {
         leaf: String,
         /// Depth of a file created by this command.
         #[arg(long, default_value_t = DEFAULT_DEPTH as u64,
-              value_parser = clap::value_parser!(u64).range(1..=MAX_DEPTH as u64))]
+              value_parser = crate::files::parse_depth)]
         depth: u64,
     },
     /// Revoke the leaf at an index (sets it to 0).

@@ -5,7 +5,7 @@ use crate::output::println;
 use anyhow::{anyhow, bail, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use zkcredit_circuits::merkle::{DEFAULT_DEPTH, MAX_DEPTH};
+use zkcredit_circuits::merkle::DEFAULT_DEPTH;
 use zkcredit_circuits::statement::CircuitId;
 use zkcredit_verifier::META_FILE;
 
@@ -36,7 +36,7 @@ pub struct Args {
     circuit: Circuit,
     /// Merkle tree depth of the registry (policy) or member tree (membership).
     #[arg(long, default_value_t = DEFAULT_DEPTH as u64,
-          value_parser = clap::value_parser!(u64).range(1..=MAX_DEPTH as u64))]
+          value_parser = crate::files::parse_depth)]
     depth: u64,
     /// Keys directory to write (meta.json, verifying_key.bin, proving_key.bin).
     #[arg(long, value_name = "KEYS")]

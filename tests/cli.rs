@@ -345,18 +345,18 @@ fn circuits_json_reports_pinned_budgets() {
             .unwrap_or_else(|| panic!("{id} listed"))
     };
     let p = find("policy-d20-k8-c4");
-    assert_eq!(p["constraints"], 7269);
-    assert_eq!(p["public_inputs"], 42);
+    assert_eq!(p["constraints"], 5767);
+    assert_eq!(p["public_inputs"], 46);
     let m = find("membership-d20");
-    assert_eq!(m["constraints"], 5276);
+    assert_eq!(m["constraints"], 3466);
     assert_eq!(m["public_inputs"], 4);
-    assert_eq!(find("policy-d16-k8-c4")["constraints"], 7269 - 4 * 241);
+    assert_eq!(find("policy-d16-k8-c4")["constraints"], 5767 - 2 * 301);
     assert_eq!(find("membership-d16")["public_inputs"], 4);
 }
 
 #[test]
 fn circuits_rejects_bad_depth_with_usage_exit_code() {
-    for bad in ["0", "33", "x"] {
+    for bad in ["0", "33", "x", "7"] {
         let out = zkcredit(&["circuits", "--depth", bad]);
         assert_eq!(out.status.code(), Some(2), "depth {bad}");
         assert!(!out.stderr.is_empty());
@@ -395,7 +395,7 @@ fn round_trip_verifies_with_and_without_expectations() {
     // The proof file is what the issue describes.
     let j = proof_json();
     assert_eq!(j["circuit"], "policy-d4-k8-c4");
-    assert_eq!(j["public_inputs"].as_array().unwrap().len(), 42);
+    assert_eq!(j["public_inputs"].as_array().unwrap().len(), 46);
     assert_eq!(j["proof"].as_str().unwrap().len(), 256);
     // credential commit agrees with what issue printed.
     let out = expect(
@@ -600,13 +600,13 @@ fn points_off_the_curve_and_non_canonical_encodings_are_malformed() {
 fn public_inputs_out_of_field_or_changed_are_rejected() {
     verify_modified(
         "input-p.json",
-        |j| j["public_inputs"][2] = P.into(),
+        |j| j["public_inputs"][3] = P.into(),
         2,
-        &["public input 2 is not below the BN254 scalar field modulus"],
+        &["public input 3 is not below the BN254 scalar field modulus"],
     );
     verify_modified(
         "input-changed.json",
-        |j| j["public_inputs"][2] = (NOW + 1).to_string().into(),
+        |j| j["public_inputs"][3] = (NOW + 1).to_string().into(),
         1,
         &["invalid", "does not verify"],
     );
@@ -616,7 +616,7 @@ fn public_inputs_out_of_field_or_changed_are_rejected() {
             j["public_inputs"].as_array_mut().unwrap().pop();
         },
         2,
-        &["expected 42 public inputs, found 41"],
+        &["expected 46 public inputs, found 45"],
     );
     verify_modified(
         "input-leading-zero.json",
@@ -1125,7 +1125,42 @@ fn prove_takes_paths_and_roots_from_a_ledger() {
             },
         )
         .cosign(chain, &sk(2));
-        let made = ledger.produce_block(t0 + 60, &[register]).unwrap();
+        // Admission: any credential of this issuer and schema.
+        let admission = zkcredit_ledger::PolicyRules {
+            name: "admission".into(),
+            clauses: vec![zkcredit_ledger::ClauseRule {
+                coeffs: [0; 8],
+                constant: 0,
+                instalment_coeff: 0,
+            }],
+            issuer: credential.issuer,
+            schema: credential.schema,
+            max_credential_age: None,
+            rate_bps: 0,
+            max_amount: 1,
+            max_term: 1,
+            active: true,
+        };
+        let set = Tx::sign(
+            chain,
+            &sk(1),
+            1,
+            TxBody::SetPolicy {
+                policy_id: 0,
+                rules: admission,
+            },
+        )
+        .cosign(chain, &sk(2));
+        let open = Tx::sign(
+            chain,
+            &sk(1),
+            2,
+            TxBody::SetAdmission { policy_id: Some(0) },
+        )
+        .cosign(chain, &sk(2));
+        let made = ledger
+            .produce_block(t0 + 60, &[register, set, open])
+            .unwrap();
         assert!(made.rejected.is_empty(), "{:?}", made.rejected);
         let attest = Tx::sign(
             chain,
@@ -1135,6 +1170,38 @@ fn prove_takes_paths_and_roots_from_a_ledger() {
                 commitment: credential.commitment(),
             },
         );
+        let made = ledger.produce_block(t0 + 120, &[attest]).unwrap();
+        assert!(made.rejected.is_empty(), "{:?}", made.rejected);
+        // The member joins with an admission proof bound to its identity.
+        let secret: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&w.identity).unwrap()).unwrap();
+        let id = zkcredit_circuits::identity::Identity::from_secret(
+            zkcredit_circuits::field::from_decimal(secret["secret"].as_str().unwrap()).unwrap(),
+        );
+        assert_eq!(id.commitment(), identity);
+        let exp = ledger
+            .state()
+            .expected_admission(&acct(&sk(11)), 0, identity, 1_000_000)
+            .unwrap();
+        let (path, root) = ledger.credential_path(&credential.leaf()).unwrap();
+        let keys = zkcredit_prover::ProvingKeys::load(&w.policy_keys).unwrap();
+        let env = zkcredit_prover::prove_policy(
+            &keys,
+            &zkcredit_prover::PolicyInput {
+                identity: &id,
+                credential: &credential,
+                path,
+                root,
+                policy: &exp.policy(),
+                now: t0 + 180,
+                request: exp.request,
+                scope: exp.scope,
+                issued_after: 0,
+                holder_scope: zkcredit_circuits::Fr::from(0u64),
+            },
+            &mut rand::rngs::OsRng,
+        )
+        .unwrap();
         let join = Tx::sign(
             chain,
             &sk(11),
@@ -1142,9 +1209,13 @@ fn prove_takes_paths_and_roots_from_a_ledger() {
             TxBody::Join {
                 identity,
                 deposit: 1_000_000,
+                proof: zkcredit_ledger::ProofData {
+                    public_inputs: env.public_inputs.clone(),
+                    proof: env.proof_bytes(),
+                },
             },
         );
-        let made = ledger.produce_block(t0 + 120, &[attest, join]).unwrap();
+        let made = ledger.produce_block(t0 + 180, &[join]).unwrap();
         assert!(made.rejected.is_empty(), "{:?}", made.rejected);
         ledger.credential_path(&credential.leaf()).unwrap().1
     };

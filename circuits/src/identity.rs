@@ -1,8 +1,8 @@
 //! A borrower's or member's identity: a random secret and its public commitment.
 
 use crate::{field, poseidon, Fr};
-use ark_std::rand::Rng;
 use ark_ff::Zero;
+use ark_std::rand::Rng;
 use ark_std::UniformRand;
 
 /// An identity secret `s`. Its commitment `Poseidon(s)` is public; `s` never leaves the

@@ -38,7 +38,7 @@ pub const MAX_LEVELS: usize = MAX_DEPTH / BITS_PER_LEVEL;
 /// # Errors
 /// [`Error::Depth`] otherwise.
 pub fn check_depth(depth: usize) -> Result<(), Error> {
-    if depth == 0 || depth > MAX_DEPTH || depth % BITS_PER_LEVEL != 0 {
+    if depth == 0 || depth > MAX_DEPTH || !depth.is_multiple_of(BITS_PER_LEVEL) {
         return Err(Error::Depth(depth));
     }
     Ok(())
@@ -153,11 +153,11 @@ impl MerkleTree {
         }
         tree.nodes[0] = leaves.to_vec();
         let zeros = zero_hashes();
-        for l in 0..tree.levels() {
+        for (l, zero) in zeros.iter().enumerate().take(tree.levels()) {
             let above: Vec<Fr> = tree.nodes[l]
                 .chunks(ARITY)
                 .map(|group| {
-                    let mut c = [zeros[l]; ARITY];
+                    let mut c = [*zero; ARITY];
                     c[..group.len()].copy_from_slice(group);
                     hash_node(&c)
                 })
@@ -289,9 +289,9 @@ impl MerkleTree {
     fn rehash_from(&mut self, index: u64) {
         let zeros = zero_hashes();
         let mut pos = index as usize;
-        for l in 0..self.levels() {
+        for (l, zero) in zeros.iter().enumerate().take(self.levels()) {
             let first = pos & !3;
-            let mut c = [zeros[l]; ARITY];
+            let mut c = [*zero; ARITY];
             for (i, child) in c.iter_mut().enumerate() {
                 if let Some(v) = self.nodes[l].get(first + i) {
                     *child = *v;
@@ -340,7 +340,10 @@ mod tests {
         }
         let expect = poseidon::hash(&[5u64, 6, 7, 0].map(Fr::from)).unwrap();
         assert_eq!(tree.root(), expect);
-        assert_eq!(MerkleTree::new(2).unwrap().root(), hash_node(&[Fr::zero(); 4]));
+        assert_eq!(
+            MerkleTree::new(2).unwrap().root(),
+            hash_node(&[Fr::zero(); 4])
+        );
     }
 
     #[test]

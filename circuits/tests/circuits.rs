@@ -465,7 +465,10 @@ impl Fixture {
     /// Puts a (possibly malicious) witness's credential leaf into the registry, as a careless
     /// or hostile issuer would, and returns the matching path and statement.
     fn attest_raw(&mut self, w: &mut PolicyWitness, st: &mut PolicyStatement) {
-        let leaf = registry_leaf(st.issuer, poseidon::hash(&w.commitment_inputs(st.schema)).unwrap());
+        let leaf = registry_leaf(
+            st.issuer,
+            poseidon::hash(&w.commitment_inputs(st.schema)).unwrap(),
+        );
         let index = self.tree.append(leaf).unwrap();
         w.path = self.tree.path(index).unwrap();
         st.root = self.tree.root();
@@ -522,14 +525,21 @@ fn constraint_budgets_are_pinned() {
     let (n, inputs, _, _) = constraint_count(CircuitId::Membership { depth: 20 });
     // Poseidon(s) 213, 10 x 301 path + 1, nullifier 240 + 1, signal 1.
     assert_eq!(n, 3466, "membership-d20 constraints changed");
-    assert!(n <= 3800, "issue 8's budget for the 4-ary membership circuit");
+    assert!(
+        n <= 3800,
+        "issue 8's budget for the 4-ary membership circuit"
+    );
     assert_eq!(inputs, 4);
 
     for depth in [2, 10, 16, 32] {
         let (p, _, _, _) = constraint_count(CircuitId::Policy { depth });
         assert_eq!(p, 5767 - 10 * 301 + depth / 2 * 301, "policy depth {depth}");
         let (m, _, _, _) = constraint_count(CircuitId::Membership { depth });
-        assert_eq!(m, 3466 - 10 * 301 + depth / 2 * 301, "membership depth {depth}");
+        assert_eq!(
+            m,
+            3466 - 10 * 301 + depth / 2 * 301,
+            "membership depth {depth}"
+        );
     }
 }
 

@@ -25,12 +25,12 @@ pub mod tx;
 
 pub use codec::Hash;
 pub use error::{BlockError, LedgerError, TxError};
+pub use expected::ExpectedPolicy;
 pub use keys::{Keys, ProofKind};
 pub use pool::Pool;
-pub use expected::ExpectedPolicy;
 pub use state::{
-    admission_scope, application_scope, coop_issuer_id, vote_scope, vote_signal, Loan, LoanStatus, Member, Proposal,
-    ProposalStatus, RecentRoot, Rejected, State,
+    admission_scope, application_scope, coop_issuer_id, vote_scope, vote_signal, Loan, LoanStatus,
+    Member, Proposal, ProposalStatus, RecentRoot, Rejected, State,
 };
 pub use store::{Ledger, Produced, VerifyReport, DB_FILE, FORMAT_VERSION};
 pub use tx::{

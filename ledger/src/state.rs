@@ -322,7 +322,10 @@ pub fn application_scope(params: &Params, time: u64) -> Fr {
 /// Nullifier scope of admission proofs: `Poseidon(H("zkcredit/admission/v1" ‖ chain_id), 0)`.
 /// Fixed for the life of the chain, so one credential holder joins once, ever.
 pub fn admission_scope(params: &Params) -> Fr {
-    poseidon::hash2(tag("zkcredit/admission/v1", &params.chain_id), Fr::from(0u64))
+    poseidon::hash2(
+        tag("zkcredit/admission/v1", &params.chain_id),
+        Fr::from(0u64),
+    )
 }
 
 /// Nullifier scope of votes on proposal `id`: `Poseidon(H("zkcredit/proposal/v1" ‖ chain_id), id)`.
@@ -651,7 +654,9 @@ impl State {
     fn end_block(&mut self, time: u64) {
         let root = self.core.registry_root;
         if self.core.recent_roots.last().map(|r| r.root) != Some(root) {
-            self.core.recent_roots.push(RecentRoot { root, since: time });
+            self.core
+                .recent_roots
+                .push(RecentRoot { root, since: time });
         }
         let window = self.params.root_window_secs;
         while self.core.recent_roots.len() > 1
@@ -783,7 +788,8 @@ impl State {
                         found: *deposit,
                     });
                 }
-                let expected = self.expected_admission(&tx.signer, tx.nonce, *identity, *deposit)?;
+                let expected =
+                    self.expected_admission(&tx.signer, tx.nonce, *identity, *deposit)?;
                 let (nullifier, env) = self.check_policy_proof(keys, proof, &expected, time)?;
                 let pool = self.core.pool.deposit(*deposit)?;
                 let index = self
@@ -1407,7 +1413,9 @@ fn snapshot(
     len: u64,
     excluded: Option<u64>,
 ) -> Result<MerkleTree, zkcredit_circuits::Error> {
-    let n = usize::try_from(len).unwrap_or(usize::MAX).min(tree.leaves().len());
+    let n = usize::try_from(len)
+        .unwrap_or(usize::MAX)
+        .min(tree.leaves().len());
     let mut leaves = tree.leaves()[..n].to_vec();
     if let Some(slot) = excluded.and_then(|i| leaves.get_mut(usize::try_from(i).ok()?)) {
         *slot = Fr::from(0u64);

@@ -83,10 +83,16 @@ fn a_defaulters_old_history_is_refused_in_the_next_block() {
     let n = w.ledger.state().nonce(&acct(&alice));
     let body = w.apply_body(&alice, n, &ident(1), &cred, 30_000, 3);
     w.ok(&alice, body);
-    let d = w.tx(&sk(1), TxBody::Disburse { loan: 0 }).cosign(CHAIN, &sk(2));
+    let d = w
+        .tx(&sk(1), TxBody::Disburse { loan: 0 })
+        .cosign(CHAIN, &sk(2));
     w.ok_block(vec![d]);
     // Alice claims a clean history while the loan is open.
-    let attrs = w.ledger.state().history_attrs(&acct(&alice), w.time + 60).unwrap();
+    let attrs = w
+        .ledger
+        .state()
+        .history_attrs(&acct(&alice), w.time + 60)
+        .unwrap();
     assert_eq!(attrs[4], 0, "no defaults yet");
     let history = Credential {
         schema: SCHEMA_COOP_HISTORY_V1,
@@ -130,9 +136,19 @@ fn a_defaulters_old_history_is_refused_in_the_next_block() {
     let (old_path, old_root) = w.ledger.credential_path(&history.leaf()).unwrap();
     let loan = w.ledger.state().loan(0).unwrap().clone();
     w.time = loan.schedule[0].due + w.ledger.state().params().default_grace + 1;
-    let wo = w.tx(&sk(1), TxBody::Default { loan: 0 }).cosign(CHAIN, &sk(2));
+    let wo = w
+        .tx(&sk(1), TxBody::Default { loan: 0 })
+        .cosign(CHAIN, &sk(2));
     w.ok_block(vec![wo]);
-    assert_eq!(w.ledger.state().member(&acct(&alice)).unwrap().history.defaults, 1);
+    assert_eq!(
+        w.ledger
+            .state()
+            .member(&acct(&alice))
+            .unwrap()
+            .history
+            .defaults,
+        1
+    );
     // In the very next block she proves "defaults = 0" from the old credential and root.
     let n = w.ledger.state().nonce(&acct(&alice));
     let now = w.time + 60;
@@ -272,7 +288,11 @@ fn flooding_the_registry_does_not_evict_fresh_roots() {
     // The proof was made for block time `w.time + 60`; it still lands.
     w.ok(&alice, fresh);
     // History claims, the other flood of v1, are rate-limited per member.
-    let attrs = w.ledger.state().history_attrs(&acct(&alice), w.time + 60).unwrap();
+    let attrs = w
+        .ledger
+        .state()
+        .history_attrs(&acct(&alice), w.time + 60)
+        .unwrap();
     let claim = |t: u64| TxBody::ClaimHistory {
         subject: ident(1).commitment(),
         attrs,
@@ -471,7 +491,9 @@ fn the_same_holder_cannot_join_twice_nor_register_another_identity() {
 #[test]
 fn the_applicant_cannot_vote_on_their_own_loan() {
     let mut w = World::new();
-    let members: Vec<_> = (0..3u8).map(|i| (sk(50 + i), ident(10 + u64::from(i)))).collect();
+    let members: Vec<_> = (0..3u8)
+        .map(|i| (sk(50 + i), ident(10 + u64::from(i))))
+        .collect();
     for (k, id) in &members {
         w.join(k, id, 100_000);
     }
@@ -514,7 +536,10 @@ fn the_applicant_cannot_vote_on_their_own_loan() {
     assert_eq!(p.needed(5_000), 1);
     let v = w.vote_body(&members[1].1, prop, true);
     w.ok(&sk(91), v);
-    assert_eq!(w.ledger.state().loan(0).unwrap().status, LoanStatus::Approved);
+    assert_eq!(
+        w.ledger.state().loan(0).unwrap().status,
+        LoanStatus::Approved
+    );
 }
 
 /// 7. Footguns: genesis keys go through the strict decoding of `VerifierKey::load`.
@@ -524,14 +549,23 @@ fn genesis_keys_are_decoded_strictly() {
     // alpha (the first point) replaced by the identity: v1's plain decoding accepted it.
     g.keys[0].vk[..32].copy_from_slice(&[0; 32]);
     g.keys[0].vk[31] = 0x40;
-    assert!(matches!(Keys::from_genesis(&g), Err(LedgerError::Genesis(_))));
+    assert!(matches!(
+        Keys::from_genesis(&g),
+        Err(LedgerError::Genesis(_))
+    ));
     let mut g = genesis();
     g.keys[0].vk.push(0);
-    assert!(matches!(Keys::from_genesis(&g), Err(LedgerError::Genesis(_))));
+    assert!(matches!(
+        Keys::from_genesis(&g),
+        Err(LedgerError::Genesis(_))
+    ));
     let mut g = genesis();
     g.keys.swap(0, 1);
     g.keys[0].circuit = g.keys[1].circuit.clone();
-    assert!(matches!(Keys::from_genesis(&g), Err(LedgerError::Genesis(_))));
+    assert!(matches!(
+        Keys::from_genesis(&g),
+        Err(LedgerError::Genesis(_))
+    ));
     // Inputs out of range never reach a pairing through the ledger's keys either.
     let keys = Keys::from_genesis(&genesis()).unwrap();
     let mut env = zkcredit_verifier::Envelope {
@@ -542,5 +576,8 @@ fn genesis_keys_are_decoded_strictly() {
     };
     env.public_inputs[at::NOW] = -Fr::from(1u64);
     let err = keys.policy.verify(&env).unwrap_err();
-    assert!(err.to_string().contains("now is not a 64-bit integer"), "{err}");
+    assert!(
+        err.to_string().contains("now is not a 64-bit integer"),
+        "{err}"
+    );
 }

@@ -5,9 +5,9 @@ mod common;
 
 use common::*;
 use zkcredit_circuits::credential::{Credential, COOP_HISTORY_V1_ATTRS, SCHEMA_COOP_HISTORY_V1};
+use zkcredit_circuits::field::to_decimal;
 use zkcredit_circuits::identity::Identity;
 use zkcredit_circuits::policy::Clause;
-use zkcredit_circuits::field::to_decimal;
 use zkcredit_circuits::statement::policy_index as at;
 use zkcredit_circuits::Fr;
 use zkcredit_ledger::*;
@@ -239,8 +239,14 @@ fn loans_proofs_repayment_default_distribution_history() {
                 tolerance: 600,
             },
         ),
-        (with_input(at::COEFFS, Fr::from(2u64)), TxError::PolicyMismatch),
-        (with_input(at::REQUEST, Fr::from(3u64)), TxError::RequestMismatch),
+        (
+            with_input(at::COEFFS, Fr::from(2u64)),
+            TxError::PolicyMismatch,
+        ),
+        (
+            with_input(at::REQUEST, Fr::from(3u64)),
+            TxError::RequestMismatch,
+        ),
         (
             with_input(at::SCOPE, Fr::from(3u64)),
             TxError::WrongScope {

@@ -378,7 +378,9 @@ impl World {
         let voters = self.ledger.state().proposal_voters(proposal).unwrap();
         let root = zkcredit_ledger::codec::fr_from_bytes(&p.member_root).unwrap();
         assert_eq!(voters.root(), root);
-        let index = voters.position(&id.commitment()).expect("a voter of this proposal");
+        let index = voters
+            .position(&id.commitment())
+            .expect("a voter of this proposal");
         let path = voters.path(index).unwrap();
         let env = prove_membership(
             membership_keys(),
