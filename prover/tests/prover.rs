@@ -31,6 +31,10 @@ struct World {
 }
 
 fn world() -> World {
+    world_at(DEPTH)
+}
+
+fn world_at(depth: usize) -> World {
     let mut rng = ChaCha20Rng::seed_from_u64(10);
     let identity = Identity::random(&mut rng);
     let credential = Credential {
@@ -42,7 +46,7 @@ fn world() -> World {
         expires_at: NOW + 1000,
         salt: Fr::from(99u64),
     };
-    let mut tree = MerkleTree::new(DEPTH).unwrap();
+    let mut tree = MerkleTree::new(depth).unwrap();
     tree.append(Fr::from(5u64)).unwrap();
     let index = tree.append(credential.leaf()).unwrap();
     let policy = Policy::new(vec![
@@ -89,9 +93,9 @@ fn policy_proof_verifies_and_binds_every_public_input() {
     let keys = policy_keys();
     let env = prove_policy(keys, &w.input(), &mut rng()).unwrap();
     assert_eq!(env.circuit, "policy-d20-k8-c4");
-    assert_eq!(env.public_inputs.len(), 42);
+    assert_eq!(env.public_inputs.len(), 46);
     keys.verifier.verify(&env).unwrap();
-    for i in 0..42 {
+    for i in 0..46 {
         let mut bad = env.clone();
         bad.public_inputs[i] += Fr::from(1u64);
         assert!(
@@ -231,4 +235,97 @@ fn unseeded_setup_is_not_marked_insecure() {
     assert!(!keys.is_insecure());
     assert_eq!(keys.meta.seed, None);
     let _ = field::to_decimal(&Fr::from(0u64));
+}
+
+// ---------------------------------------------------------------------------------------
+// Pins, Sapling-style: constraint matrices, seeded verifying keys, golden key and proof
+// files. They change only on purpose: rerun with ZKCREDIT_REGENERATE_GOLDEN=1 and say why
+// in the commit.
+// ---------------------------------------------------------------------------------------
+
+/// BLAKE2b-256 over the R1CS matrices of `id`: for A, B and C in turn, the row count, then
+/// each row's length and its `(column u64 LE, coefficient 32 bytes LE)` entries.
+fn matrices_digest(id: CircuitId) -> String {
+    use ark_relations::gr1cs::{
+        ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+        R1CS_PREDICATE_LABEL,
+    };
+    use ark_serialize::CanonicalSerialize;
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    match id {
+        CircuitId::Policy { depth } => zkcredit_circuits::circuit::PolicyCircuit::blank(depth)
+            .generate_constraints(cs.clone())
+            .unwrap(),
+        CircuitId::Membership { depth } => {
+            zkcredit_circuits::circuit::MembershipCircuit::blank(depth)
+                .generate_constraints(cs.clone())
+                .unwrap()
+        }
+    }
+    cs.finalize();
+    let matrices = cs
+        .to_matrices()
+        .unwrap()
+        .remove(R1CS_PREDICATE_LABEL)
+        .unwrap();
+    let mut bytes = Vec::new();
+    for m in &matrices {
+        bytes.extend((m.len() as u64).to_le_bytes());
+        for row in m {
+            bytes.extend((row.len() as u64).to_le_bytes());
+            for (coeff, col) in row {
+                bytes.extend((*col as u64).to_le_bytes());
+                coeff.serialize_compressed(&mut bytes).unwrap();
+            }
+        }
+    }
+    hex::encode(zkcredit_verifier::blake2b256(&bytes))
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("ZKCREDIT_REGENERATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (regenerate with ZKCREDIT_REGENERATE_GOLDEN=1)", path.display()));
+    assert_eq!(
+        expected, actual,
+        "{name} changed; if on purpose, regenerate with ZKCREDIT_REGENERATE_GOLDEN=1"
+    );
+}
+
+#[test]
+fn matrices_keys_and_proof_encodings_are_pinned() {
+    // The relations themselves.
+    let digests = format!(
+        "policy-d20-k8-c4 {}\nmembership-d20 {}\n",
+        matrices_digest(CircuitId::Policy { depth: DEPTH }),
+        matrices_digest(CircuitId::Membership { depth: DEPTH }),
+    );
+    golden("matrices.txt", &digests);
+    // Seeded verifying keys (deterministic setup).
+    let hashes = format!(
+        "policy-d20-k8-c4 seed 1 {}\nmembership-d20 seed 2 {}\n",
+        policy_keys().verifier.vk_hash_hex(),
+        membership_keys().verifier.vk_hash_hex(),
+    );
+    golden("vk_hashes.txt", &hashes);
+    // A golden proof file: seeded keys at depth 4, a seeded prover RNG.
+    let keys = setup(CircuitId::Policy { depth: 4 }, Some(7)).unwrap();
+    let mut vk = Vec::new();
+    ark_serialize::CanonicalSerialize::serialize_compressed(keys.verifier.vk(), &mut vk).unwrap();
+    golden("policy-d4-seed7.vk.hex", &format!("{}\n", hex::encode(vk)));
+    let w = world_at(4);
+    let env = prove_policy(&keys, &w.input(), &mut ChaCha20Rng::seed_from_u64(8)).unwrap();
+    let file = env.to_file(0, true);
+    golden(
+        "policy-d4-seed7.proof.json",
+        &format!("{}\n", serde_json::to_string_pretty(&file).unwrap()),
+    );
 }
