@@ -13,12 +13,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod actions;
 pub mod codec;
 mod error;
 pub mod expected;
 pub mod keys;
 pub mod pool;
+pub mod records;
 pub mod schedule;
+pub mod scopes;
 pub mod state;
 pub mod store;
 pub mod tx;

@@ -292,8 +292,12 @@ fn golden(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (regenerate with ZKCREDIT_REGENERATE_GOLDEN=1)", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (regenerate with ZKCREDIT_REGENERATE_GOLDEN=1)",
+            path.display()
+        )
+    });
     assert_eq!(
         expected, actual,
         "{name} changed; if on purpose, regenerate with ZKCREDIT_REGENERATE_GOLDEN=1"

@@ -1,0 +1,94 @@
+//! The co-op's transactions, one module per action family, in the manner of Penumbra's
+//! action handlers:
+//!
+//! | family | file | transactions |
+//! |---|---|---|
+//! | membership | `membership.rs` | `Join`, `Deposit`, `Withdraw` |
+//! | issuers and credentials | `credentials.rs` | `RegisterIssuer`, `Attest`, `Revoke`, `ClaimHistory` |
+//! | loans | `loans.rs` | `ApplyLoan` |
+//! | servicing | `servicing.rs` | `Repay`, `MarkLate`, `Default` (a write-off) |
+//! | governance | `governance.rs` | `SetPolicy`, `SetAdmission`, `Vote`, `CloseProposal` |
+//! | treasury | `treasury.rs` | `Disburse`, `Distribute` |
+//!
+//! Each family has a **check** step, `check(&State, …) -> Result<Effect, TxError>`, that
+//! reads the state, runs every rule and computes every new value (checked arithmetic
+//! included), and an **apply** step, `apply(&mut State, Effect)`, that only writes what the
+//! check computed. The compiler keeps checking apart from mutation: a check cannot change the
+//! state, so a rejected transaction leaves it untouched.
+
+mod credentials;
+mod governance;
+mod loans;
+mod membership;
+mod servicing;
+mod treasury;
+
+use crate::error::TxError;
+use crate::keys::{Keys, ProofKind};
+use crate::state::State;
+use crate::tx::{Tx, TxBody};
+use zkcredit_verifier::Envelope;
+
+/// A proof a transaction carries, waiting for the block's batch check.
+pub(crate) type ProofToCheck = Option<(ProofKind, Envelope)>;
+
+/// What a checked transaction will write.
+pub(crate) enum Effect {
+    Membership(membership::Effect),
+    Credentials(credentials::Effect),
+    Loans(Box<loans::Effect>),
+    Servicing(servicing::Effect),
+    Governance(governance::Effect),
+    Treasury(treasury::Effect),
+}
+
+/// Runs every rule of `tx`'s body at block time `time` (the signature and nonce are the
+/// caller's) and returns what it will write.
+///
+/// # Errors
+/// The first rule that fails.
+pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Effect, TxError> {
+    Ok(match &tx.body {
+        TxBody::Join { .. } | TxBody::Deposit { .. } | TxBody::Withdraw { .. } => {
+            Effect::Membership(membership::check(state, tx, time, keys)?)
+        }
+        TxBody::RegisterIssuer { .. }
+        | TxBody::Attest { .. }
+        | TxBody::Revoke { .. }
+        | TxBody::ClaimHistory { .. } => Effect::Credentials(credentials::check(state, tx, time)?),
+        TxBody::ApplyLoan { .. } => Effect::Loans(Box::new(loans::check(state, tx, time, keys)?)),
+        TxBody::Repay { .. } | TxBody::MarkLate { .. } | TxBody::Default { .. } => {
+            Effect::Servicing(servicing::check(state, tx, time)?)
+        }
+        TxBody::SetPolicy { .. }
+        | TxBody::SetAdmission { .. }
+        | TxBody::Vote { .. }
+        | TxBody::CloseProposal { .. } => {
+            Effect::Governance(governance::check(state, tx, time, keys)?)
+        }
+        TxBody::Disburse { .. } | TxBody::Distribute { .. } => {
+            Effect::Treasury(treasury::check(state, tx, time)?)
+        }
+    })
+}
+
+/// Writes a checked effect. Cannot fail.
+pub(crate) fn apply(state: &mut State, effect: Effect) -> ProofToCheck {
+    match effect {
+        Effect::Membership(e) => membership::apply(state, e),
+        Effect::Credentials(e) => {
+            credentials::apply(state, e);
+            None
+        }
+        Effect::Loans(e) => loans::apply(state, *e),
+        Effect::Servicing(e) => {
+            servicing::apply(state, e);
+            None
+        }
+        Effect::Governance(e) => governance::apply(state, e),
+        Effect::Treasury(e) => {
+            treasury::apply(state, e);
+            None
+        }
+    }
+}
