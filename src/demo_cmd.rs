@@ -108,6 +108,9 @@ fn rules(clauses: &[Clause]) -> Vec<ClauseRule> {
         .collect()
 }
 
+/// The pool's books just before and after a block that wrote a watched loan off.
+type WriteOffSeen = Option<(zkcredit_ledger::Pool, zkcredit_ledger::Pool)>;
+
 struct Person {
     name: &'static str,
     key: SigningKey,
@@ -345,6 +348,26 @@ impl Coop {
             money(p.undistributed),
             money(p.total_capital)
         );
+    }
+
+    /// Repays `who`'s next instalment of `loan` in a block at `time`; when that block also
+    /// wrote off loan `watch`, returns the books just before and after it.
+    fn repay_watching(
+        &mut self,
+        who: &Person,
+        loan: u64,
+        time: u64,
+        watch: u64,
+    ) -> Result<(u64, WriteOffSeen)> {
+        let active =
+            |c: &Self| c.ledger.state().loan(watch).map(|l| l.status) == Some(LoanStatus::Active);
+        let was_active = active(self);
+        let before = self.ledger.state().pool().clone();
+        let paid = self.repay_next(who, loan, time)?;
+        let seen = (was_active
+            && self.ledger.state().loan(watch).map(|l| l.status) == Some(LoanStatus::Defaulted))
+        .then(|| (before, self.ledger.state().pool().clone()));
+        Ok((paid, seen))
     }
 
     fn repay_next(&mut self, who: &Person, loan: u64, time: u64) -> Result<u64> {
@@ -789,87 +812,100 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     coop.block(t8, txs)?;
     coop.pool_line();
 
-    println!("\n[9] Instalments: Ben repays on time, Dev pays monthly, Eli pays five of six");
+    println!(
+        "\n[9] Instalments: Ben repays on time, Dev pays monthly, Eli stops after five of six"
+    );
+    println!("      (every block services loans itself: late fees and write-offs need no officer)");
     let period = coop.ledger.state().params().period_secs;
-    for month in 1..=5u64 {
+    let mut eli_late_shown = false;
+    let mut eli_default: Option<(zkcredit_ledger::Pool, zkcredit_ledger::Pool, u64)> = None;
+    for month in 1..=12u64 {
         let when = t8 + month * period - DAY;
-        let mut line = format!("      month {month}:");
+        let mut line = format!("      month {month:>2}:");
+        let eli_remaining = coop
+            .ledger
+            .state()
+            .loan(eli_loan)
+            .map_or(0, |l| l.remaining_principal());
+        let mut seen = None;
         if month <= 3 {
-            let a = coop.repay_next(&ben, ben_loan, when)?;
+            let (a, s) = coop.repay_watching(&ben, ben_loan, when, eli_loan)?;
+            seen = seen.or(s);
             line.push_str(&format!(" Ben pays {},", money(a)));
         }
-        let b = coop.repay_next(&dev, dev_loan, when + 60)?;
-        let c = coop.repay_next(&eli, eli_loan, when + 120)?;
-        line.push_str(&format!(" Dev pays {}, Eli pays {}", money(b), money(c)));
+        let (b, s) = coop.repay_watching(&dev, dev_loan, when + 60, eli_loan)?;
+        seen = seen.or(s);
+        line.push_str(&format!(" Dev pays {}", money(b)));
+        if month <= 5 {
+            let c = coop.repay_next(&eli, eli_loan, when + 120)?;
+            line.push_str(&format!(", Eli pays {}", money(c)));
+        }
         println!("{line}");
+        let eli_l = coop
+            .ledger
+            .state()
+            .loan(eli_loan)
+            .cloned()
+            .ok_or_else(|| anyhow!("loan"))?;
+        let fee = eli_l
+            .schedule
+            .get(eli_l.next as usize)
+            .map_or(0, |i| i.late_fee);
+        if fee > 0 && !eli_late_shown {
+            eli_late_shown = true;
+            println!(
+                "               Eli's instalment is {} days overdue: the block charged a late fee of {}",
+                coop.ledger.state().params().late_grace / DAY,
+                money(fee)
+            );
+        }
+        if let Some((before, after)) = seen {
+            println!(
+                "               {} days past due: the block wrote Eli's loan off ({} of principal)",
+                coop.ledger.state().params().default_grace / DAY,
+                money(eli_remaining)
+            );
+            eli_default = Some((before, after, eli_remaining));
+        }
     }
     ensure!(
         coop.ledger.state().loan(ben_loan).map(|l| l.status) == Some(LoanStatus::Repaid),
         "Ben's loan is not repaid"
     );
-    println!("      Ben's loan is repaid in full");
-    coop.pool_line();
-
-    println!(
-        "\n[10] Eli misses the last instalment: late fee, then default after the grace period"
+    ensure!(
+        coop.ledger.state().loan(dev_loan).map(|l| l.status) == Some(LoanStatus::Repaid),
+        "Dev's loan is not repaid"
     );
-    let l = coop
-        .ledger
-        .state()
-        .loan(eli_loan)
-        .cloned()
-        .ok_or_else(|| anyhow!("loan"))?;
-    let inst = &l.schedule[l.next as usize];
-    let p = coop.ledger.state().params().clone();
-    let tx = coop.officer_tx(TxBody::MarkLate { loan: eli_loan }, false);
-    coop.block(inst.due + p.late_grace + 60, vec![tx])?;
-    let fee = coop
-        .ledger
-        .state()
-        .loan(eli_loan)
-        .map(|l| l.schedule[l.next as usize].late_fee)
-        .unwrap_or(0);
-    println!("      late fee charged: {}", money(fee));
-    let before = coop.ledger.state().pool().clone();
-    let loss = l.remaining_principal();
-    let tx = coop.officer_tx(TxBody::Default { loan: eli_loan }, false);
-    coop.block(inst.due + p.default_grace + 60, vec![tx])?;
-    let after = coop.ledger.state().pool().clone();
-    let from_reserve = before.reserve - after.reserve;
-    let from_profit = before.undistributed - after.undistributed;
+    println!("      Ben's and Dev's loans are repaid in full");
+
+    println!("\n[10] Eli's default: the loss is taken from the reserve first");
+    let (before, after, loss) =
+        eli_default.ok_or_else(|| anyhow!("Eli's loan was not written off automatically"))?;
+    // The block also took a repayment, so compare the loss counters, not the balances.
+    let from_capital = after.capital_losses - before.capital_losses;
+    let from_reserve = loss.min(before.reserve);
     println!(
         "      written off {}: {} from the reserve, {} from undistributed profit, {} from members' capital",
         money(loss),
         money(from_reserve),
-        money(from_profit),
-        money(after.capital_losses - before.capital_losses)
+        money(loss - from_reserve - from_capital),
+        money(from_capital)
     );
-    ensure!(from_reserve == loss, "the reserve did not absorb the loss");
     ensure!(
-        after.balanced(),
+        after.losses - before.losses == loss,
+        "the loss was not booked"
+    );
+    ensure!(
+        from_reserve == loss && from_capital == 0,
+        "the reserve did not absorb the loss"
+    );
+    ensure!(
+        coop.ledger.state().pool().balanced(),
         "the books do not balance after the default"
     );
     coop.pool_line();
 
-    println!("\n[11] Dev finishes repaying; profits are distributed pro rata to capital");
-    loop {
-        let l = coop
-            .ledger
-            .state()
-            .loan(dev_loan)
-            .cloned()
-            .ok_or_else(|| anyhow!("loan"))?;
-        if l.status == LoanStatus::Repaid {
-            break;
-        }
-        let due = l.schedule[l.next as usize].due;
-        let when = due.saturating_sub(60).max(coop.time + 60);
-        coop.repay_next(&dev, dev_loan, when)?;
-    }
-    println!(
-        "      Dev's loan is repaid in full (12 instalments; {} blocks so far)",
-        coop.ledger.height()
-    );
+    println!("\n[11] Profits are distributed pro rata to capital");
     let undist = coop.ledger.state().pool().undistributed;
     ensure!(undist > 0, "no profit to distribute");
     let caps_before: Vec<u64> = [&ana, &ben, &chloe, &dev, &eli]

@@ -227,15 +227,6 @@ pub enum TxError {
         /// Amount offered.
         paid: u64,
     },
-    /// The next instalment is not past its grace period yet.
-    #[error("not overdue: possible from {from}")]
-    NotOverdue {
-        /// First time the action is allowed.
-        from: u64,
-    },
-    /// The late fee was already charged on this instalment.
-    #[error("late fee already charged")]
-    LateFeeCharged,
     /// Unknown proposal.
     #[error("unknown proposal {0}")]
     UnknownProposal(u64),

@@ -16,8 +16,8 @@
 mod actions;
 pub mod codec;
 mod error;
-pub mod expected;
 pub mod keys;
+pub mod plan;
 pub mod pool;
 pub mod records;
 pub mod schedule;
@@ -28,8 +28,8 @@ pub mod tx;
 
 pub use codec::Hash;
 pub use error::{BlockError, LedgerError, TxError};
-pub use expected::ExpectedPolicy;
 pub use keys::{Keys, ProofKind};
+pub use plan::ExpectedPolicy;
 pub use pool::Pool;
 pub use state::{
     admission_scope, application_scope, coop_issuer_id, vote_scope, vote_signal, Loan, LoanStatus,

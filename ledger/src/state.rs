@@ -457,6 +457,7 @@ impl State {
         next.changes = Changes::default();
         next.core.height = h.height;
         next.core.time = h.time;
+        crate::actions::service_due_loans(&mut next, h.time);
         let mut pending: Vec<Pending> = Vec::new();
         for (index, tx) in block.txs.iter().enumerate() {
             match next.execute(tx, h.time, keys) {
@@ -541,6 +542,7 @@ impl State {
             next.changes = Changes::default();
             next.core.height = self.core.height + 1;
             next.core.time = time;
+            crate::actions::service_due_loans(&mut next, time);
             let mut included: Vec<usize> = Vec::new();
             let mut rejected = Vec::new();
             let mut pending: Vec<Pending> = Vec::new();

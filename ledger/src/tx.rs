@@ -228,16 +228,6 @@ pub enum TxBody {
         /// Amount paid, must equal what is due.
         amount: u64,
     },
-    /// An officer charges the late fee on an overdue instalment.
-    MarkLate {
-        /// Loan id.
-        loan: u64,
-    },
-    /// Officer(s): write a loan off after the default grace period.
-    Default {
-        /// Loan id.
-        loan: u64,
-    },
     /// Officer(s): distribute profits pro rata to capital, keeping part as reserve.
     Distribute {
         /// Minor units taken from undistributed profit.
@@ -285,8 +275,6 @@ impl TxBody {
             Self::CloseProposal { .. } => "close-proposal",
             Self::Disburse { .. } => "disburse",
             Self::Repay { .. } => "repay",
-            Self::MarkLate { .. } => "mark-late",
-            Self::Default { .. } => "default",
             Self::Distribute { .. } => "distribute",
             Self::ClaimHistory { .. } => "claim-history",
         }

@@ -440,22 +440,23 @@ fn loans_proofs_repayment_default_distribution_history() {
             amount: due0,
         },
     );
-    // Late: the second instalment, after due + grace.
+    // Late: the second instalment, after due + grace — charged by the block itself, with no
+    // officer: not at the grace limit, once past it, and only once.
     let p = w.ledger.state().params().clone();
-    w.reject(
-        w.tx(&sk(2), TxBody::MarkLate { loan: loan_a }),
-        TxError::NotOverdue {
-            from: la.schedule[1].due + p.late_grace + 1,
-        },
+    w.time = la.schedule[1].due + p.late_grace - 60;
+    w.ok_block(vec![]);
+    assert_eq!(
+        w.ledger.state().loan(loan_a).unwrap().schedule[1].late_fee,
+        0
     );
-    w.time = la.schedule[1].due + p.late_grace + 10;
-    w.ok(&sk(2), TxBody::MarkLate { loan: loan_a });
-    w.reject(
-        w.tx(&sk(2), TxBody::MarkLate { loan: loan_a }),
-        TxError::LateFeeCharged,
-    );
+    w.ok_block(vec![]);
     let inst = w.ledger.state().loan(loan_a).unwrap().schedule[1].clone();
     assert!(inst.late_fee > 0);
+    w.ok_block(vec![]);
+    assert_eq!(
+        w.ledger.state().loan(loan_a).unwrap().schedule[1].late_fee,
+        inst.late_fee
+    );
     w.ok(
         &alice,
         TxBody::Repay {
@@ -487,17 +488,22 @@ fn loans_proofs_repayment_default_distribution_history() {
     assert_eq!(h.on_time + h.late, 4);
     assert!(w.pool().reserve > 0 && w.pool().undistributed > 0);
 
-    // Bob never pays: default after the grace period, reserve first.
+    // Bob never pays: written off by the first block after the grace period, reserve first.
     let lb = w.ledger.state().loan(loan_b).unwrap().clone();
-    w.reject(
-        w.tx(&sk(1), TxBody::Default { loan: loan_b }),
-        TxError::NotOverdue {
-            from: lb.schedule[0].due + p.default_grace + 1,
-        },
+    assert!(lb.schedule[0].late_fee > 0, "the late fee came first");
+    w.time = lb.schedule[0].due + p.default_grace - 60;
+    w.ok_block(vec![]);
+    assert_eq!(
+        w.ledger.state().loan(loan_b).unwrap().status,
+        LoanStatus::Active,
+        "not at the limit"
     );
-    w.time = lb.schedule[0].due + p.default_grace + 1;
     let before = w.pool();
-    w.ok(&sk(1), TxBody::Default { loan: loan_b });
+    w.ok_block(vec![]);
+    assert_eq!(
+        w.ledger.state().loan(loan_b).unwrap().status,
+        LoanStatus::Defaulted
+    );
     let after = w.pool();
     assert_eq!(after.losses, 30_000);
     assert_eq!(after.reserve, 0, "the reserve absorbs first");

@@ -1,5 +1,5 @@
 //! Loans: `ApplyLoan`, with a policy proof of exactly what the ledger expects
-//! (`crate::expected`). Loans up to the auto-approval limit are approved at once; larger ones
+//! (`crate::plan`). Loans up to the auto-approval limit are approved at once; larger ones
 //! open a proposal voted on by the other members.
 
 use super::ProofToCheck;

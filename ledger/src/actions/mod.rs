@@ -6,7 +6,7 @@
 //! | membership | `membership.rs` | `Join`, `Deposit`, `Withdraw` |
 //! | issuers and credentials | `credentials.rs` | `RegisterIssuer`, `Attest`, `Revoke`, `ClaimHistory` |
 //! | loans | `loans.rs` | `ApplyLoan` |
-//! | servicing | `servicing.rs` | `Repay`, `MarkLate`, `Default` (a write-off) |
+//! | servicing | `servicing.rs` | `Repay`; late fees and write-offs run automatically at the start of every block |
 //! | governance | `governance.rs` | `SetPolicy`, `SetAdmission`, `Vote`, `CloseProposal` |
 //! | treasury | `treasury.rs` | `Disburse`, `Distribute` |
 //!
@@ -57,9 +57,7 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Ef
         | TxBody::Revoke { .. }
         | TxBody::ClaimHistory { .. } => Effect::Credentials(credentials::check(state, tx, time)?),
         TxBody::ApplyLoan { .. } => Effect::Loans(Box::new(loans::check(state, tx, time, keys)?)),
-        TxBody::Repay { .. } | TxBody::MarkLate { .. } | TxBody::Default { .. } => {
-            Effect::Servicing(servicing::check(state, tx, time)?)
-        }
+        TxBody::Repay { .. } => Effect::Servicing(servicing::check(state, tx, time)?),
         TxBody::SetPolicy { .. }
         | TxBody::SetAdmission { .. }
         | TxBody::Vote { .. }
@@ -71,6 +69,8 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Ef
         }
     })
 }
+
+pub(crate) use servicing::service_due_loans;
 
 /// Writes a checked effect. Cannot fail.
 pub(crate) fn apply(state: &mut State, effect: Effect) -> ProofToCheck {

@@ -1,6 +1,9 @@
-//! Servicing: `Repay` (the borrower pays the next instalment), `MarkLate` (the late fee) and
-//! `Default` (a write-off after the grace period, loss from the reserve first). A late mark
-//! and a write-off revoke the borrower's history credentials: the record changed.
+//! Servicing: `Repay` (the borrower pays the next instalment), and the automatic servicing
+//! every block runs first, by block time, with no officer: an instalment past its due date
+//! and `late_grace` takes the late fee; a loan whose oldest unpaid instalment is past
+//! `default_grace` is written off (loss from the reserve first). Both revoke the borrower's
+//! history credentials: the record changed. Replay reproduces it, since it depends only on
+//! the state and the block time.
 
 use crate::error::TxError;
 use crate::pool::Pool;
@@ -71,43 +74,52 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64) -> Result<Effect, TxError
                 time,
             })
         }
-        TxBody::MarkLate { loan } => {
-            let l = state.loan_in(*loan, LoanStatus::Active)?;
-            state.authorize(tx, Some(0))?;
-            let inst = &l.schedule[l.next as usize];
-            if inst.late_fee > 0 {
-                return Err(TxError::LateFeeCharged);
-            }
-            let limit = overflow(inst.due.checked_add(p.late_grace))?;
-            if time <= limit {
-                return Err(TxError::NotOverdue { from: limit + 1 });
-            }
-            let base = overflow(inst.principal.checked_add(inst.interest))?;
-            let fee = ((u128::from(base) * u128::from(p.late_fee_bps) / 10_000) as u64).max(1);
-            Ok(Effect::MarkLate {
-                loan: *loan,
-                borrower: l.borrower,
-                fee,
-            })
-        }
-        TxBody::Default { loan } => {
-            let l = state.loan_in(*loan, LoanStatus::Active)?;
-            let inst = &l.schedule[l.next as usize];
-            let limit = overflow(inst.due.checked_add(p.default_grace))?;
-            if time <= limit {
-                return Err(TxError::NotOverdue { from: limit + 1 });
-            }
-            let loss = l.remaining_principal();
-            state.authorize(tx, Some(loss))?;
-            let (pool, cuts) = state.pool().write_off(loss, &state.capitals())?;
-            Ok(Effect::WriteOff {
-                loan: *loan,
-                borrower: l.borrower,
-                pool,
-                cuts,
-            })
-        }
         _ => unreachable!("dispatched by actions::check"),
+    }
+}
+
+/// What automatic servicing does to loan `id` at block time `time`, if anything: a write-off
+/// past the default grace, else the late fee past the late grace. `None` for a loan that is
+/// not active or not overdue (or whose books would overflow, which leaves it for later).
+fn due_effect(state: &State, id: u64, time: u64) -> Option<Effect> {
+    let p = state.params();
+    let l = state.loan_in(id, LoanStatus::Active).ok()?;
+    let inst = l.schedule.get(l.next as usize)?;
+    if time > inst.due.checked_add(p.default_grace)? {
+        let loss = l.remaining_principal();
+        let (pool, cuts) = state.pool().write_off(loss, &state.capitals()).ok()?;
+        return Some(Effect::WriteOff {
+            loan: id,
+            borrower: l.borrower,
+            pool,
+            cuts,
+        });
+    }
+    if inst.late_fee == 0 && time > inst.due.checked_add(p.late_grace)? {
+        let base = inst.principal.checked_add(inst.interest)?;
+        let fee = ((u128::from(base) * u128::from(p.late_fee_bps) / 10_000) as u64).max(1);
+        return Some(Effect::MarkLate {
+            loan: id,
+            borrower: l.borrower,
+            fee,
+        });
+    }
+    None
+}
+
+/// Automatic servicing at the start of a block at `time`: every active loan, in id order.
+pub(crate) fn service_due_loans(state: &mut State, time: u64) {
+    let active: Vec<u64> = state
+        .core
+        .loans
+        .iter()
+        .filter(|(_, l)| l.status == LoanStatus::Active)
+        .map(|(id, _)| *id)
+        .collect();
+    for id in active {
+        if let Some(effect) = due_effect(state, id, time) {
+            apply(state, effect);
+        }
     }
 }
 
