@@ -183,7 +183,7 @@ pub fn run(a: &Args) -> Result<ExitCode> {
         batch_size,
         batch_verify_ms: batch_ms,
         batch_verify_ms_per_proof: batch_ms / batch_size as f64,
-        pk_bytes: zkcredit_prover::pk_file::encode(&keys.pk)?.len(),
+        pk_bytes: zkcredit_prover::pk_file::encoded_len(&keys.pk, keys.prover.matrices()),
         vk_bytes: verifier.vk().compressed_size(),
         proof_bytes: PROOF_BYTES,
         iterations: a.iterations,
