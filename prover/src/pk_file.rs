@@ -28,9 +28,15 @@
 //! beta_g1, delta_g1                                               G1 each
 //! a, b_g1, h, l                                                   u64 count, then G1 points
 //! b_g2                                                            u64 count, then G2 points
+//! coefficients u64 count, then that many Fr values (32 bytes, Montgomery limbs): every
+//!              distinct matrix coefficient once
 //! A, B, C      each: u64 rows, u64 entries, rows × u32 row length,
-//!              then entries × (u32 variable index, 32-byte Fr coefficient, Montgomery limbs)
+//!              then entries × (u32 variable index, u32 index into the coefficients)
 //! ```
+//!
+//! The coefficient table matters: Poseidon's inlined linear combinations give the policy
+//! circuit's matrices a few hundred thousand entries but far fewer distinct coefficients,
+//! so an entry costs 8 bytes instead of 36.
 //!
 //! The layout is positional and every length is checked against the bytes that remain, so a
 //! truncated or padded file is an error naming the section, never a panic.
@@ -45,6 +51,7 @@ use ark_groth16::{ProvingKey, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// The first 16 bytes of a version-2 proving key.
 pub const MAGIC: &[u8; 16] = b"zkcredit-pk/v2\0\0";
@@ -176,15 +183,31 @@ fn put_points<T: RawPoint>(out: &mut Vec<u8>, points: &[T]) {
 pub fn encoded_len(pk: &ProvingKey<Bn254>, m: &R1csMatrices) -> usize {
     let g1 = 2 + pk.a_query.len() + pk.b_g1_query.len() + pk.h_query.len() + pk.l_query.len();
     let entries: usize = m.matrices.iter().flatten().map(Vec::len).sum();
+    let coefficients = coefficient_table(m).0.len();
     16 + 8
         + pk.vk.compressed_size()
         + 24
         + 5 * 8
         + 64 * g1
         + 128 * pk.b_g2_query.len()
+        + 8
+        + 32 * coefficients
         + m.matrices.len() * 16
         + m.matrices.len() * 4 * m.num_constraints
-        + 36 * entries
+        + 8 * entries
+}
+
+/// The distinct coefficients of the matrices, in order of first use, and each one's index.
+fn coefficient_table(m: &R1csMatrices) -> (Vec<Fr>, HashMap<Fr, u32>) {
+    let mut table = Vec::new();
+    let mut index = HashMap::new();
+    for (coeff, _) in m.matrices.iter().flatten().flatten() {
+        index.entry(*coeff).or_insert_with(|| {
+            table.push(*coeff);
+            (table.len() - 1) as u32
+        });
+    }
+    (table, index)
 }
 
 /// Encodes a proving key and the circuit's matrices.
@@ -218,6 +241,11 @@ pub fn encode(pk: &ProvingKey<Bn254>, m: &R1csMatrices) -> Result<Vec<u8>, Prove
     put_points(&mut out, &pk.h_query);
     put_points(&mut out, &pk.l_query);
     put_points(&mut out, &pk.b_g2_query);
+    let (table, coeff_index) = coefficient_table(m);
+    out.extend_from_slice(&(table.len() as u64).to_le_bytes());
+    for c in &table {
+        put_fp(&mut out, &c.0);
+    }
     for matrix in &m.matrices {
         let entries: usize = matrix.iter().map(Vec::len).sum();
         out.extend_from_slice(&(matrix.len() as u64).to_le_bytes());
@@ -230,7 +258,9 @@ pub fn encode(pk: &ProvingKey<Bn254>, m: &R1csMatrices) -> Result<Vec<u8>, Prove
             for (coeff, index) in row {
                 let index = u32::try_from(*index).map_err(|_| bad("variable index too large"))?;
                 out.extend_from_slice(&index.to_le_bytes());
-                put_fp(&mut out, &coeff.0);
+                // Every coefficient is in the table built from these same matrices.
+                let c = coeff_index.get(coeff).copied().unwrap_or(0);
+                out.extend_from_slice(&c.to_le_bytes());
             }
         }
     }
@@ -304,20 +334,37 @@ impl<'a> Reader<'a> {
         raw.chunks_exact(T::SIZE).enumerate().map(decode).collect()
     }
 
+    fn coefficients(&mut self) -> Result<Vec<Fr>, ProveError> {
+        let n = self.u64("coefficients")?;
+        let raw = self.array(n, 32, "coefficients")?;
+        let strict = self.strict;
+        raw.chunks_exact(32)
+            .enumerate()
+            .map(|(k, b)| {
+                let limbs = get_limbs(b);
+                if strict && limbs >= <Fr as PrimeField>::MODULUS {
+                    return Err(bad(&format!("coefficients[{k}]: not below the modulus")));
+                }
+                Ok(Fr::new_unchecked(limbs))
+            })
+            .collect()
+    }
+
     fn matrix(
         &mut self,
         name: &str,
         num_variables: usize,
+        table: &[Fr],
     ) -> Result<Vec<Vec<(Fr, usize)>>, ProveError> {
         let rows = self.u64(name)?;
         let entries = self.u64(name)?;
         let lens = self.array(rows, 4, name)?;
-        let raw = self.array(entries, 36, name)?;
-        let mut cells = raw.chunks_exact(36).enumerate();
+        let raw = self.array(entries, 8, name)?;
+        let mut cells = raw.chunks_exact(8).enumerate();
         let mut matrix = Vec::with_capacity(rows);
         for (r, len) in lens.chunks_exact(4).enumerate() {
             let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
-            let mut row = Vec::with_capacity(len);
+            let mut row = Vec::with_capacity(len.min(entries));
             for _ in 0..len {
                 let (k, cell) = cells
                     .next()
@@ -328,13 +375,14 @@ impl<'a> Reader<'a> {
                         "matrix {name}: entry {k} names variable {index} of {num_variables}"
                     )));
                 }
-                let limbs = get_limbs(&cell[4..36]);
-                if self.strict && limbs >= <Fr as PrimeField>::MODULUS {
-                    return Err(bad(&format!(
-                        "matrix {name}: entry {k}: coefficient not below the modulus"
-                    )));
-                }
-                row.push((Fr::new_unchecked(limbs), index));
+                let c = u32::from_le_bytes([cell[4], cell[5], cell[6], cell[7]]) as usize;
+                let coeff = *table.get(c).ok_or_else(|| {
+                    bad(&format!(
+                        "matrix {name}: entry {k} names coefficient {c} of {}",
+                        table.len()
+                    ))
+                })?;
+                row.push((coeff, index));
             }
             matrix.push(row);
         }
@@ -401,10 +449,11 @@ pub fn decode(
             "the query lengths do not match the recorded numbers of variables",
         ));
     }
+    let table = r.coefficients()?;
     let matrices = vec![
-        r.matrix("A", num_variables)?,
-        r.matrix("B", num_variables)?,
-        r.matrix("C", num_variables)?,
+        r.matrix("A", num_variables, &table)?,
+        r.matrix("B", num_variables, &table)?,
+        r.matrix("C", num_variables, &table)?,
     ];
     if matrices.iter().any(|m| m.len() != num_constraints) {
         return Err(bad("a matrix does not have one row per constraint"));

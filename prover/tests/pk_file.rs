@@ -177,9 +177,11 @@ fn strict_mode_rejects_points_that_the_pinned_hash_lets_through() {
 fn strict_mode_compares_the_matrices_with_the_circuit() {
     let dir = saved("matrices");
     let mut bytes = encoded();
-    // The last entry of matrix C: its coefficient is the file's last 32 bytes.
+    // The last entry of matrix C (the file's last 8 bytes) gets another coefficient from
+    // the table: a well-formed file, but not the circuit's relation.
     let n = bytes.len();
-    bytes[n - 32] ^= 1;
+    let c = u32::from_le_bytes(bytes[n - 4..].try_into().unwrap());
+    bytes[n - 4..].copy_from_slice(&(c ^ 1).to_le_bytes());
     replace_and_repin(&dir, &bytes);
     let e = ProvingKeys::load_with(&dir, KeyCheck::Strict)
         .unwrap_err()
@@ -212,14 +214,21 @@ fn malformed_files_are_errors_that_name_the_section() {
     let mut long = clean.clone();
     long.push(0);
     assert!(err(&long).contains("trailing bytes"));
-    // A matrix entry naming a variable that does not exist (the last entry's index sits
-    // just before its 32-byte coefficient).
+    // A matrix entry naming a variable or a coefficient that does not exist (the last
+    // entry is the file's last 8 bytes: variable index, coefficient index).
     let mut bad_index = clean.clone();
-    let at = clean.len() - 36;
+    let at = clean.len() - 8;
     bad_index[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
     let e = err(&bad_index);
     assert!(
         e.contains("matrix C") && e.contains("names variable 4294967295"),
+        "{e}"
+    );
+    let mut bad_coeff = clean.clone();
+    bad_coeff[at + 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+    let e = err(&bad_coeff);
+    assert!(
+        e.contains("matrix C") && e.contains("names coefficient 4294967295"),
         "{e}"
     );
     // A query count that disagrees with the recorded shape.
