@@ -139,15 +139,18 @@ impl Stopwatch {
     }
 }
 
-/// Runs `a` and `b` on both cores when the `parallel` feature is on, one after the other
-/// otherwise.
+/// Runs `a` and `b` side by side when `overlap` is set and the `parallel` feature is on,
+/// one after the other otherwise.
 fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send, RB: Send>(
+    overlap: bool,
     a: A,
     b: B,
 ) -> (RA, RB) {
     #[cfg(feature = "parallel")]
-    return rayon::join(a, b);
-    #[cfg(not(feature = "parallel"))]
+    if overlap {
+        return rayon::join(a, b);
+    }
+    let _ = overlap;
     (a(), b())
 }
 
@@ -155,6 +158,9 @@ fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send, RB: Send>(
 pub struct CachedProver {
     /// The MSM implementation in use.
     pub msm: MsmImpl,
+    /// Whether the quotient and the MSMs for `A` and `B` run side by side (the default);
+    /// off only to measure what overlapping them gains.
+    pub overlap: bool,
     r1cs: R1csMatrices,
     /// Indexes (into the full assignment) of the variables with a B-query point.
     b_index: Vec<usize>,
@@ -218,6 +224,7 @@ impl CachedProver {
         c_bases.extend_from_slice(&pk.h_query);
         Ok(Self {
             msm: MsmImpl::BatchAffine,
+            overlap: true,
             r1cs,
             b_index,
             b_g2_bases,
@@ -302,12 +309,14 @@ impl CachedProver {
         let s = Fr::rand(rng);
         let scalars: Vec<_> = full.iter().map(|x| x.into_bigint()).collect();
         let ((h, t_quotient), ((msm_a, t_a), (msm_b, t_b))) = join(
+            self.overlap,
             || {
                 let step = Stopwatch::start();
                 (self.quotient(&full), step.elapsed())
             },
             || {
                 join(
+                    self.overlap,
                     || {
                         let step = Stopwatch::start();
                         (msm_g1(self.msm, &pk.a_query, &scalars), step.elapsed())
