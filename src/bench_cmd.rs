@@ -313,6 +313,9 @@ mod chart {
         "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
     ];
 
+    /// A panel: its title and the value it plots.
+    type Panel = (&'static str, fn(&Report) -> f64);
+
     /// Escapes text for SVG element content and attribute values.
     pub(super) fn escape(s: &str) -> String {
         s.replace('&', "&amp;")
@@ -346,7 +349,7 @@ mod chart {
                 circuits.push(name);
             }
         }
-        let panels: [(&str, fn(&Report) -> f64); 4] = [
+        let panels: [Panel; 4] = [
             ("constraints", |r| r.constraints as f64),
             ("prove, ms (median)", |r| r.prove_ms),
             ("verify, ms (median)", |r| r.verify_ms),
