@@ -17,14 +17,17 @@ use ark_relations::gr1cs::{
 };
 use ark_relations::utils::matrix::Matrix;
 use ark_std::rand::{CryptoRng, RngCore};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(not(target_arch = "wasm32"))]
+use std::time::Instant;
 
 /// Where one proof's time went.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ProveTimings {
     /// Running the circuit to compute the witness (no matrices).
     pub witness: Duration,
-    /// R1CS to QAP: evaluating the constraints and the FFTs for `h`.
+    /// R1CS to QAP: evaluating the constraints and the FFTs for `h`. Runs at the same time
+    /// as the MSMs for `A` and `B`, so the steps add up to more than [`Self::total`].
     pub quotient: Duration,
     /// MSM over the `a` query (G1).
     pub msm_a: Duration,
@@ -67,33 +70,28 @@ fn msm_g2(
     }
 }
 
-/// A proving key with the circuit's constraint matrices, ready to prove many times.
-pub struct CachedProver {
-    /// The MSM implementation in use.
-    pub msm: MsmImpl,
-    matrices: Vec<Matrix<Fr>>,
-    num_instance_variables: usize,
-    num_constraints: usize,
-    /// Indexes (into the full assignment) of the variables with a B-query point.
-    b_index: Vec<usize>,
-    /// `b_g2_query` at `b_index`.
-    b_g2_bases: Vec<G2Affine>,
-    /// `b_g1_query` at `b_index`, then `l_query`, then `h_query`.
-    c_bases: Vec<G1Affine>,
-    /// Time spent synthesizing the matrices once.
-    pub setup_time: Duration,
+/// The R1CS matrices of a circuit shape and its dimensions: what [`CachedProver`] needs
+/// besides the proving key. Stored in `proving_key.bin` ([`crate::pk_file`]) so that a
+/// process opening the keys does not synthesize the circuit again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct R1csMatrices {
+    /// Instance variables, the constant one included.
+    pub num_instance_variables: usize,
+    /// Witness variables.
+    pub num_witness_variables: usize,
+    /// Constraints (rows of each matrix).
+    pub num_constraints: usize,
+    /// `A`, `B`, `C`: for each constraint, the `(coefficient, variable index)` pairs.
+    pub matrices: Vec<Matrix<Fr>>,
 }
 
-impl CachedProver {
-    /// Synthesizes the matrices of `blank` (a circuit without assignment).
+impl R1csMatrices {
+    /// Synthesizes the matrices of `blank` (a circuit without assignment), with the
+    /// optimization goal the Groth16 setup uses.
     ///
     /// # Errors
-    /// [`ProveError::Synthesis`] when synthesis fails.
-    pub fn new<C: ConstraintSynthesizer<Fr>>(
-        pk: &ProvingKey<Bn254>,
-        blank: C,
-    ) -> Result<Self, ProveError> {
-        let start = Instant::now();
+    /// [`ProveError::Synthesis`] when synthesis fails or yields no R1CS constraints.
+    pub fn synthesize<C: ConstraintSynthesizer<Fr>>(blank: C) -> Result<Self, ProveError> {
         let cs = ConstraintSystem::<Fr>::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
         cs.set_mode(SynthesisMode::Setup);
@@ -107,14 +105,114 @@ impl CachedProver {
         let matrices = all
             .remove(R1CS_PREDICATE_LABEL)
             .ok_or_else(|| ProveError::Synthesis("no R1CS constraints".into()))?;
-        let n_vars = cs.num_instance_variables() + cs.num_witness_variables();
+        Ok(Self {
+            num_instance_variables: cs.num_instance_variables(),
+            num_witness_variables: cs.num_witness_variables(),
+            num_constraints: cs.num_constraints(),
+            matrices,
+        })
+    }
+
+    /// Instance plus witness variables.
+    pub fn num_variables(&self) -> usize {
+        self.num_instance_variables + self.num_witness_variables
+    }
+}
+
+/// A stopwatch that reads zero where the platform has no clock (`wasm32-unknown-unknown`,
+/// where `Instant::now` panics): timings are diagnostics, never needed for a proof.
+#[derive(Clone, Copy)]
+pub(crate) struct Stopwatch(#[cfg(not(target_arch = "wasm32"))] Instant);
+
+impl Stopwatch {
+    pub(crate) fn start() -> Self {
+        Self(
+            #[cfg(not(target_arch = "wasm32"))]
+            Instant::now(),
+        )
+    }
+    pub(crate) fn elapsed(&self) -> Duration {
+        #[cfg(not(target_arch = "wasm32"))]
+        return self.0.elapsed();
+        #[cfg(target_arch = "wasm32")]
+        Duration::ZERO
+    }
+}
+
+/// Runs `a` and `b` side by side when `overlap` is set and the `parallel` feature is on,
+/// one after the other otherwise.
+fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send, RB: Send>(
+    overlap: bool,
+    a: A,
+    b: B,
+) -> (RA, RB) {
+    #[cfg(feature = "parallel")]
+    if overlap {
+        return rayon::join(a, b);
+    }
+    let _ = overlap;
+    (a(), b())
+}
+
+/// A proving key with the circuit's constraint matrices, ready to prove many times.
+pub struct CachedProver {
+    /// The MSM implementation in use.
+    pub msm: MsmImpl,
+    /// Whether the quotient and the MSMs for `A` and `B` run side by side (the default);
+    /// off only to measure what overlapping them gains.
+    pub overlap: bool,
+    r1cs: R1csMatrices,
+    /// Indexes (into the full assignment) of the variables with a B-query point.
+    b_index: Vec<usize>,
+    /// `b_g2_query` at `b_index`.
+    b_g2_bases: Vec<G2Affine>,
+    /// `b_g1_query` at `b_index`, then `l_query`, then `h_query`.
+    c_bases: Vec<G1Affine>,
+    /// Time spent synthesizing (or loading) the matrices and arranging the bases, once.
+    pub setup_time: Duration,
+}
+
+impl CachedProver {
+    /// Synthesizes the matrices of `blank` (a circuit without assignment).
+    ///
+    /// # Errors
+    /// [`ProveError::Synthesis`] when synthesis fails; [`ProveError::Keys`] when the key
+    /// does not fit the circuit.
+    pub fn new<C: ConstraintSynthesizer<Fr>>(
+        pk: &ProvingKey<Bn254>,
+        blank: C,
+    ) -> Result<Self, ProveError> {
+        let start = Stopwatch::start();
+        let mut prover = Self::from_matrices(pk, R1csMatrices::synthesize(blank)?)?;
+        prover.setup_time = start.elapsed();
+        Ok(prover)
+    }
+
+    /// A prover from matrices made earlier (e.g. read from `proving_key.bin`).
+    ///
+    /// # Errors
+    /// [`ProveError::Keys`] when the key's queries, the matrices' dimensions or a variable
+    /// index do not fit together.
+    pub fn from_matrices(pk: &ProvingKey<Bn254>, r1cs: R1csMatrices) -> Result<Self, ProveError> {
+        let start = Stopwatch::start();
+        let n_vars = r1cs.num_variables();
         if pk.a_query.len() != n_vars
             || pk.b_g1_query.len() != n_vars
             || pk.b_g2_query.len() != n_vars
-            || pk.l_query.len() != cs.num_witness_variables()
+            || pk.l_query.len() != r1cs.num_witness_variables
+            || pk.vk.gamma_abc_g1.len() != r1cs.num_instance_variables
         {
             return Err(ProveError::Keys(
                 "the proving key does not match the circuit's shape".into(),
+            ));
+        }
+        if r1cs.matrices.len() != 3
+            || r1cs.matrices.iter().any(|m| {
+                m.len() != r1cs.num_constraints || m.iter().flatten().any(|&(_, i)| i >= n_vars)
+            })
+        {
+            return Err(ProveError::Keys(
+                "the constraint matrices do not match the circuit's shape".into(),
             ));
         }
         let b_index: Vec<usize> = (0..n_vars)
@@ -126,14 +224,35 @@ impl CachedProver {
         c_bases.extend_from_slice(&pk.h_query);
         Ok(Self {
             msm: MsmImpl::BatchAffine,
-            matrices,
-            num_instance_variables: cs.num_instance_variables(),
-            num_constraints: cs.num_constraints(),
+            overlap: true,
+            r1cs,
             b_index,
             b_g2_bases,
             c_bases,
             setup_time: start.elapsed(),
         })
+    }
+
+    /// The matrices this prover uses.
+    pub fn matrices(&self) -> &R1csMatrices {
+        &self.r1cs
+    }
+
+    /// The QAP quotient: the coefficients `h` for the key's `h_query`, from the full
+    /// assignment `z` (instance then witness). This is libsnark's reduction, the one
+    /// ark-groth16's setup pairs with; a key made for another reduction needs its own
+    /// quotient step here.
+    ///
+    /// # Errors
+    /// [`ProveError::Synthesis`] when the domain is too small or the assignment does not fit.
+    pub fn quotient(&self, full: &[Fr]) -> Result<Vec<Fr>, ProveError> {
+        LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+            &self.r1cs.matrices,
+            self.r1cs.num_instance_variables,
+            self.r1cs.num_constraints,
+            full,
+        )
+        .map_err(|e| ProveError::Synthesis(e.to_string()))
     }
 
     /// Proves `circuit` (which must have the shape the matrices came from) under `pk`.
@@ -147,9 +266,10 @@ impl CachedProver {
         circuit: C,
         rng: &mut R,
     ) -> Result<(Proof<Bn254>, ProveTimings), ProveError> {
-        let start = Instant::now();
+        let start = Stopwatch::start();
         let mut t = ProveTimings::default();
         let synth = |e: ark_relations::gr1cs::SynthesisError| ProveError::Synthesis(e.to_string());
+        let n_inst = self.r1cs.num_instance_variables;
 
         // 1. Witness only: no constraint is stored, no linear combination is inlined.
         let cs = ConstraintSystem::<Fr>::new_ref();
@@ -161,9 +281,7 @@ impl CachedProver {
         circuit.generate_constraints(cs.clone()).map_err(synth)?;
         let instance = cs.instance_assignment().map_err(synth)?;
         let witness = cs.witness_assignment().map_err(synth)?;
-        if instance.len() != self.num_instance_variables
-            || instance.len() + witness.len() != pk.a_query.len()
-        {
+        if instance.len() != n_inst || instance.len() + witness.len() != pk.a_query.len() {
             return Err(ProveError::Synthesis(format!(
                 "the circuit has {} inputs and {} witnesses, the key expects {} variables",
                 instance.len(),
@@ -175,41 +293,49 @@ impl CachedProver {
         full.extend_from_slice(&witness);
         t.witness = start.elapsed();
 
-        // 2. The quotient h(X) = (A(X)B(X) - C(X)) / Z(X), libsnark's reduction.
-        let step = Instant::now();
-        let h = LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
-            &self.matrices,
-            self.num_instance_variables,
-            self.num_constraints,
-            &full,
-        )
-        .map_err(synth)?;
-        t.quotient = step.elapsed();
-
-        // 3. The MSMs. With z the assignment (z_0 = 1), ark-groth16 computes
+        // 2. The quotient h(X) = (A(X)B(X) - C(X)) / Z(X) ([`Self::quotient`]), and
+        // 3. the MSMs. With z the assignment (z_0 = 1), ark-groth16 computes
         //      A  = alpha + sum z_i a_i + r delta            (G1)
         //      B  = beta  + sum z_i b_i + s delta            (G2, and B1 the same in G1)
         //      C  = s A + r B1 - r s delta + sum_{aux} z_i l_i + sum_j h_j H_j
         //    B1 only ever enters C, as r * B1, so r * sum z_i b1_i + sum z_i l_i + sum h_j H_j
         //    is ONE MSM over the concatenated bases with scalars (r z_i | z_i | h_j): larger
         //    MSMs amortize Pippenger's bucket sums better. Bases at infinity (variables that
-        //    appear in no B constraint) are dropped once, in `new`.
+        //    appear in no B constraint) are dropped once, in `from_matrices`.
+        //    The MSMs for A and B do not need h: they run while the quotient's FFTs run, so
+        //    both cores stay busy (each step is itself parallel; rayon's work stealing
+        //    interleaves them).
         let r = Fr::rand(rng);
         let s = Fr::rand(rng);
-        let n_inst = self.num_instance_variables;
-
-        let step = Instant::now();
         let scalars: Vec<_> = full.iter().map(|x| x.into_bigint()).collect();
-        let g_a = pk.vk.alpha_g1 + pk.delta_g1 * r + msm_g1(self.msm, &pk.a_query, &scalars);
-        t.msm_a = step.elapsed();
+        let ((h, t_quotient), ((msm_a, t_a), (msm_b, t_b))) = join(
+            self.overlap,
+            || {
+                let step = Stopwatch::start();
+                (self.quotient(&full), step.elapsed())
+            },
+            || {
+                join(
+                    self.overlap,
+                    || {
+                        let step = Stopwatch::start();
+                        (msm_g1(self.msm, &pk.a_query, &scalars), step.elapsed())
+                    },
+                    || {
+                        let step = Stopwatch::start();
+                        let b_scalars: Vec<_> = self.b_index.iter().map(|&i| scalars[i]).collect();
+                        let sum = msm_g2(self.msm, &self.b_g2_bases, &b_scalars);
+                        (sum, step.elapsed())
+                    },
+                )
+            },
+        );
+        let h = h?;
+        (t.quotient, t.msm_a, t.msm_b_g2) = (t_quotient, t_a, t_b);
+        let g_a = pk.vk.alpha_g1 + pk.delta_g1 * r + msm_a;
+        let g2_b: G2Projective = pk.vk.beta_g2 + pk.vk.delta_g2 * s + msm_b;
 
-        let step = Instant::now();
-        let b_scalars: Vec<_> = self.b_index.iter().map(|&i| scalars[i]).collect();
-        let g2_b: G2Projective =
-            pk.vk.beta_g2 + pk.vk.delta_g2 * s + msm_g2(self.msm, &self.b_g2_bases, &b_scalars);
-        t.msm_b_g2 = step.elapsed();
-
-        let step = Instant::now();
+        let step = Stopwatch::start();
         let mut c_scalars: Vec<_> = self
             .b_index
             .iter()

@@ -1,6 +1,7 @@
 //! Circuit-specific Groth16 setup and the keys directory.
 
-use crate::groth16::CachedProver;
+use crate::groth16::{CachedProver, R1csMatrices};
+use crate::pk_file::{self, Validation};
 use crate::ProveError;
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, ProvingKey};
@@ -9,6 +10,7 @@ use rand::{rngs::OsRng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+#[cfg(not(target_arch = "wasm32"))]
 use std::time::{SystemTime, UNIX_EPOCH};
 use zkcredit_circuits::circuit::{MembershipCircuit, PolicyCircuit};
 use zkcredit_circuits::credential::NUM_ATTRS;
@@ -72,21 +74,39 @@ impl core::fmt::Debug for ProvingKeys {
     }
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
+/// Seconds since the epoch; `None` where the platform has no clock (`wasm32-unknown-unknown`).
+fn unix_now() -> Option<u64> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .ok()
+        .map(|d| d.as_secs());
+    #[cfg(target_arch = "wasm32")]
+    None
 }
 
-fn pk_bytes(pk: &ProvingKey<Bn254>) -> Result<Vec<u8>, ProveError> {
-    crate::pk_file::encode(pk)
-}
-
-fn cached_prover(id: CircuitId, pk: &ProvingKey<Bn254>) -> Result<CachedProver, ProveError> {
+/// The constraint matrices of `id`, synthesized from its blank circuit.
+fn synthesize(id: CircuitId) -> Result<R1csMatrices, ProveError> {
     match id {
-        CircuitId::Policy { depth } => CachedProver::new(pk, PolicyCircuit::blank(depth)),
-        CircuitId::Membership { depth } => CachedProver::new(pk, MembershipCircuit::blank(depth)),
+        CircuitId::Policy { depth } => R1csMatrices::synthesize(PolicyCircuit::blank(depth)),
+        CircuitId::Membership { depth } => {
+            R1csMatrices::synthesize(MembershipCircuit::blank(depth))
+        }
     }
+}
+
+/// How [`ProvingKeys::load_with`] checks `proving_key.bin` beyond its pinned hash.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// The file's BLAKE2b-256 hash must equal `meta.json`'s `pk_hash`; because it does, the
+    /// points are used without validation and the stored matrices without re-synthesis.
+    /// For keys this installation wrote or fetched from a source that pins the hash.
+    #[default]
+    Pinned,
+    /// Also validate every point (canonical, on the curve, in the prime-order subgroup) and
+    /// check that the stored matrices equal a fresh synthesis of the circuit. For key files
+    /// of unknown origin; costs a subgroup check per point and one synthesis.
+    Strict,
 }
 
 fn vk_bytes(vk: &ark_groth16::VerifyingKey<Bn254>) -> Result<Vec<u8>, ProveError> {
@@ -126,17 +146,20 @@ pub fn setup(id: CircuitId, seed: Option<u64>) -> Result<ProvingKeys, ProveError
     .map_err(|e| ProveError::Synthesis(format!("setup of {id}: {e}")))?;
     let insecure = seed.is_some();
     let verifier = VerifierKey::from_vk(id.to_string(), pk.vk.clone(), insecure);
+    let prover = CachedProver::from_matrices(&pk, synthesize(id)?)?;
     let meta = KeyMeta {
         format: KEYS_FORMAT.to_string(),
         circuit: id.to_string(),
         num_public_inputs: id.num_public_inputs(),
         vk_hash: verifier.vk_hash_hex(),
-        pk_hash: Some(hex::encode(blake2b256(&pk_bytes(&pk)?))),
+        pk_hash: Some(hex::encode(blake2b256(&pk_file::encode(
+            &pk,
+            prover.matrices(),
+        )?))),
         insecure,
         seed,
-        created_at: Some(unix_now()),
+        created_at: unix_now(),
     };
-    let prover = cached_prover(id, &pk)?;
     Ok(ProvingKeys {
         id,
         pk,
@@ -166,12 +189,13 @@ impl ProvingKeys {
     /// [`ProveError::Io`] or [`ProveError::Keys`].
     pub fn save(&self, dir: &Path) -> Result<(), ProveError> {
         std::fs::create_dir_all(dir).map_err(ProveError::io(dir))?;
-        let pk = pk_bytes(&self.pk)?;
+        let pk = pk_file::encode(&self.pk, self.prover.matrices())?;
         let vk = vk_bytes(&self.pk.vk)?;
         let mut meta = serde_json::to_value(&self.meta)
             .map_err(|e| ProveError::Keys(format!("encoding meta.json: {e}")))?;
         if let Some(obj) = meta.as_object_mut() {
             obj.insert("shape".into(), serde_json::json!(Shape::from(self.id)));
+            obj.insert("pk_format".into(), pk_file::FORMAT.into());
             obj.insert("pk_size".into(), serde_json::json!(pk.len()));
             obj.insert("vk_size".into(), serde_json::json!(vk.len()));
             if self.meta.insecure {
@@ -189,7 +213,8 @@ impl ProvingKeys {
         write_atomic(&dir.join(META_FILE), &meta)
     }
 
-    /// Loads a keys directory written by [`ProvingKeys::save`].
+    /// Loads a keys directory written by [`ProvingKeys::save`], trusting the proving key
+    /// because its hash matches the one pinned in `meta.json` ([`KeyCheck::Pinned`]).
     ///
     /// The verifying key is fully validated; the proving key is checked against the
     /// BLAKE2b-256 hash in `meta.json` and must carry the same verifying key.
@@ -197,6 +222,15 @@ impl ProvingKeys {
     /// # Errors
     /// [`ProveError::Keys`] for a missing, corrupt or mismatched file; [`ProveError::Io`].
     pub fn load(dir: &Path) -> Result<Self, ProveError> {
+        Self::load_with(dir, KeyCheck::Pinned)
+    }
+
+    /// Loads a keys directory, checking the proving key as `check` says.
+    ///
+    /// # Errors
+    /// [`ProveError::Keys`] for a missing, corrupt or mismatched file (in strict mode also
+    /// for an invalid point or matrices that are not the circuit's); [`ProveError::Io`].
+    pub fn load_with(dir: &Path, check: KeyCheck) -> Result<Self, ProveError> {
         let verifier = VerifierKey::load(dir)?;
         let meta_path = dir.join(META_FILE);
         let meta_text = std::fs::read(&meta_path).map_err(ProveError::io(&meta_path))?;
@@ -219,8 +253,12 @@ impl ProvingKeys {
                 pk_path.display()
             )));
         }
-        // Point validation skipped only because the hash of a file we wrote matched.
-        let pk = crate::pk_file::decode(&bytes)
+        let validation = match check {
+            // Point validation skipped only because the pinned hash matched.
+            KeyCheck::Pinned => Validation::Trusted,
+            KeyCheck::Strict => Validation::Strict,
+        };
+        let (pk, matrices) = pk_file::decode(&bytes, validation)
             .map_err(|e| ProveError::Keys(format!("{}: {e}", pk_path.display())))?;
         if pk.vk != *verifier.vk() {
             return Err(ProveError::Keys(format!(
@@ -229,7 +267,14 @@ impl ProvingKeys {
                 dir.join(VERIFYING_KEY_FILE).display()
             )));
         }
-        let prover = cached_prover(id, &pk)?;
+        if check == KeyCheck::Strict && matrices != synthesize(id)? {
+            return Err(ProveError::Keys(format!(
+                "{}: the stored constraint matrices are not those of {id}",
+                pk_path.display()
+            )));
+        }
+        let prover = CachedProver::from_matrices(&pk, matrices)
+            .map_err(|e| ProveError::Keys(format!("{}: {e}", pk_path.display())))?;
         Ok(Self {
             id,
             pk,

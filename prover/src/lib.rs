@@ -3,16 +3,18 @@
 //!
 //! # Keys directory
 //! `setup` writes `meta.json` and `verifying_key.bin` exactly as `zkcredit-verifier` reads
-//! them, plus `proving_key.bin` (compressed points, decoded on all cores; see `pk_file`),
-//! pinned by its BLAKE2b-256 hash in `meta.json`. Loading hashes the file and, only because
-//! the hash matched a key we wrote, skips the subgroup checks — the approach of zcash's
-//! parameter files. A proving key can only hurt its own holder's proofs anyway: the verifier
-//! never trusts it.
+//! them, plus `proving_key.bin` (affine points in the MSM's own representation and the
+//! circuit's constraint matrices, so opening it is a copy; see [`pk_file`]), pinned by its
+//! BLAKE2b-256 hash in `meta.json`. Loading hashes the file and, only because the hash
+//! matched a key we wrote, skips the subgroup checks and the circuit synthesis — the approach
+//! of zcash's parameter files. [`KeyCheck::Strict`] validates every point and compares the
+//! matrices with a fresh synthesis, for key files of unknown origin. A proving key can only
+//! hurt its own holder's proofs anyway: the verifier never trusts it.
 //!
 //! # Speed
-//! Proofs come from [`groth16::CachedProver`]: constraint matrices synthesized once per key,
-//! witness-only synthesis per proof, one merged G1 MSM for `C`, and the batch-affine
-//! Pippenger of [`msm`]. `docs/performance.md` has the profile.
+//! Proofs come from [`groth16::CachedProver`]: constraint matrices stored with the key,
+//! witness-only synthesis per proof, the quotient's FFTs overlapped with the MSMs for `A`
+//! and `B`, one merged G1 MSM for `C`, and the batch-affine Pippenger of [`msm`]. `docs/performance.md` has the profile.
 //!
 //! # Never a proof that cannot verify
 //! Before proving, the statement is evaluated natively; a failing rule is refused with a
@@ -29,7 +31,7 @@ mod prove;
 pub mod sample;
 
 pub use error::ProveError;
-pub use keys::{setup, ProvingKeys, Shape};
+pub use keys::{setup, KeyCheck, ProvingKeys, Shape};
 pub use prove::{
     check_membership, check_policy, prove_membership, prove_policy, MembershipInput, PolicyInput,
 };

@@ -1,54 +1,225 @@
-//! The proving-key file, `proving_key.bin` (`zkcredit-pk/v1`).
+//! The proving-key file, `proving_key.bin` (`zkcredit-pk/v2`): everything the prover uses,
+//! stored the way it uses it.
 //!
-//! Compressed G1 points keep the file small (1.9 MB for `policy-d20-k8-c4`, against 2.9 MB
-//! all uncompressed); G2 points stay uncompressed because their square roots (in `Fq2`) are
-//! the most expensive to recompute, and the G1 decompression — one square root per point —
-//! runs on every core. Layout, all integers little-endian `u64`:
+//! Version 1 stored compressed points and no matrices, so every process that proved paid
+//! about 130 ms of square roots and 40–60 ms of constraint synthesis before its first proof.
+//! Version 2 stores
+//!
+//! * every point as its affine coordinates in the field's internal Montgomery form (the form
+//!   the MSM computes with): decoding is a copy, with no square root and no conversion;
+//! * the circuit's R1CS matrices `A`, `B`, `C` (no synthesis on load);
+//!
+//! and is pinned by the BLAKE2b-256 hash of the whole file in `meta.json`
+//! ([`crate::ProvingKeys::load`] checks it before decoding). Point validation is skipped only
+//! because that hash matched — the approach of zcash's parameter files — unless the caller
+//! asks for [`Validation::Strict`], which checks every coordinate is canonical and every point
+//! is on the curve and in the prime-order subgroup (the matrices are then compared with a
+//! fresh synthesis by the loader).
+//!
+//! Layout, every integer little-endian; `G1` is 64 bytes (`x`, `y`, each four 64-bit
+//! Montgomery limbs), `G2` 128 bytes (`x.c0, x.c1, y.c0, y.c1`); the point at infinity is
+//! all zeros, which no point of either curve has as coordinates (`0 = 0³ + b` is false):
 //!
 //! ```text
-//! magic    b"zkcredit-pk/v1\0\0"        16 bytes
-//! vk       u64 length, then the compressed verifying key
-//! beta_g1, delta_g1                     compressed G1 (32 bytes each)
-//! a, b_g1, h, l                         u64 count, then compressed G1 points
-//! b_g2                                  u64 count, then uncompressed G2 points (128 bytes each)
+//! magic        b"zkcredit-pk/v2\0\0"                              16 bytes
+//! vk           u64 length, then arkworks' compressed verifying key
+//! shape        u64 instance variables (with the constant one), u64 witness variables,
+//!              u64 constraints
+//! beta_g1, delta_g1                                               G1 each
+//! a, b_g1, h, l                                                   u64 count, then G1 points
+//! b_g2                                                            u64 count, then G2 points
+//! coefficients u64 count, then that many Fr values (32 bytes, Montgomery limbs): every
+//!              distinct matrix coefficient once
+//! A, B, C      each: u64 rows, u64 entries, rows × u32 row length,
+//!              then entries × (u32 variable index, u32 index into the coefficients)
 //! ```
 //!
-//! Points are decoded without the subgroup check: `meta.json` pins the file's BLAKE2b-256
-//! hash and the loader checks it first (the verifying key inside must also equal the
-//! separately validated `verifying_key.bin`).
+//! The coefficient table matters: Poseidon's inlined linear combinations give the policy
+//! circuit's matrices a few hundred thousand entries but far fewer distinct coefficients,
+//! so an entry costs 8 bytes instead of 36.
+//!
+//! The layout is positional and every length is checked against the bytes that remain, so a
+//! truncated or padded file is an error naming the section, never a panic.
 
+use crate::groth16::R1csMatrices;
 use crate::ProveError;
-use ark_bn254::{Bn254, G1Affine, G2Affine};
+use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
+use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
+use ark_ec::AffineRepr;
+use ark_ff::{BigInt, PrimeField};
 use ark_groth16::{ProvingKey, VerifyingKey};
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
+use std::collections::HashMap;
 
-const MAGIC: &[u8; 16] = b"zkcredit-pk/v1\0\0";
+/// The first 16 bytes of a version-2 proving key.
+pub const MAGIC: &[u8; 16] = b"zkcredit-pk/v2\0\0";
+/// The first 16 bytes of the retired version-1 format (compressed points, no matrices).
+const MAGIC_V1: &[u8; 16] = b"zkcredit-pk/v1\0\0";
+/// The format name recorded in `meta.json` as `pk_format`.
+pub const FORMAT: &str = "zkcredit-pk/v2";
+
+/// How much of a proving-key file to check while decoding it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Validation {
+    /// Only the structure (lengths, counts, indexes in range). For a file whose BLAKE2b hash
+    /// matched the one pinned when it was written.
+    #[default]
+    Trusted,
+    /// Also every coordinate canonical, every point on its curve and in the prime-order
+    /// subgroup, every matrix coefficient canonical. For key files of unknown origin.
+    Strict,
+}
 
 fn bad(what: &str) -> ProveError {
     ProveError::Keys(format!("proving key file: {what}"))
 }
 
-fn put_points<T: CanonicalSerialize>(
-    out: &mut Vec<u8>,
-    points: &[T],
-    compress: Compress,
-) -> Result<(), ProveError> {
-    out.extend_from_slice(&(points.len() as u64).to_le_bytes());
-    for p in points {
-        p.serialize_with_mode(&mut *out, compress)
-            .map_err(|e| bad(&e.to_string()))?;
+fn put_fp(out: &mut Vec<u8>, limbs: &BigInt<4>) {
+    for l in limbs.0 {
+        out.extend_from_slice(&l.to_le_bytes());
     }
-    Ok(())
 }
 
-/// Encodes a proving key.
+fn get_limbs(b: &[u8]) -> BigInt<4> {
+    let mut limbs = [0u64; 4];
+    for (limb, chunk) in limbs.iter_mut().zip(b.chunks_exact(8)) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(chunk);
+        *limb = u64::from_le_bytes(a);
+    }
+    BigInt(limbs)
+}
+
+/// A point stored as raw affine Montgomery coordinates.
+trait RawPoint: Sized + Copy + Send + Sync {
+    /// Encoded size in bytes.
+    const SIZE: usize;
+    /// Appends the encoding.
+    fn put(&self, out: &mut Vec<u8>);
+    /// Decodes `SIZE` bytes without any check; `None` if a coordinate is not canonical and
+    /// `strict` is set.
+    fn get(b: &[u8], strict: bool) -> Option<Self>;
+    /// On the curve and in the prime-order subgroup (the identity included).
+    fn is_valid(&self) -> bool;
+}
+
+fn canonical(limbs: &BigInt<4>) -> bool {
+    *limbs < <Fq as PrimeField>::MODULUS
+}
+
+fn valid_sw<P: SWCurveConfig>(p: &Affine<P>) -> bool {
+    p.is_zero() || (p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve())
+}
+
+impl RawPoint for Affine<ark_bn254::g1::Config> {
+    const SIZE: usize = 64;
+    fn put(&self, out: &mut Vec<u8>) {
+        let (x, y) = if self.is_zero() {
+            (Fq::from(0u64), Fq::from(0u64))
+        } else {
+            (self.x, self.y)
+        };
+        put_fp(out, &x.0);
+        put_fp(out, &y.0);
+    }
+    fn get(b: &[u8], strict: bool) -> Option<Self> {
+        let (x, y) = (get_limbs(&b[..32]), get_limbs(&b[32..64]));
+        if strict && !(canonical(&x) && canonical(&y)) {
+            return None;
+        }
+        let zero = BigInt([0u64; 4]);
+        Some(if x == zero && y == zero {
+            G1Affine::identity()
+        } else {
+            G1Affine::new_unchecked(Fq::new_unchecked(x), Fq::new_unchecked(y))
+        })
+    }
+    fn is_valid(&self) -> bool {
+        valid_sw(self)
+    }
+}
+
+impl RawPoint for Affine<ark_bn254::g2::Config> {
+    const SIZE: usize = 128;
+    fn put(&self, out: &mut Vec<u8>) {
+        let (x, y) = if self.is_zero() {
+            (Fq2::from(0u64), Fq2::from(0u64))
+        } else {
+            (self.x, self.y)
+        };
+        for c in [x.c0, x.c1, y.c0, y.c1] {
+            put_fp(out, &c.0);
+        }
+    }
+    fn get(b: &[u8], strict: bool) -> Option<Self> {
+        let l: [BigInt<4>; 4] = core::array::from_fn(|i| get_limbs(&b[32 * i..32 * i + 32]));
+        if strict && !l.iter().all(canonical) {
+            return None;
+        }
+        if l.iter().all(|x| *x == BigInt([0u64; 4])) {
+            return Some(G2Affine::identity());
+        }
+        let f = |i: usize| Fq::new_unchecked(l[i]);
+        Some(G2Affine::new_unchecked(
+            Fq2::new(f(0), f(1)),
+            Fq2::new(f(2), f(3)),
+        ))
+    }
+    fn is_valid(&self) -> bool {
+        valid_sw(self)
+    }
+}
+
+fn put_points<T: RawPoint>(out: &mut Vec<u8>, points: &[T]) {
+    out.extend_from_slice(&(points.len() as u64).to_le_bytes());
+    for p in points {
+        p.put(out);
+    }
+}
+
+/// The size in bytes of the file [`encode`] writes for these keys.
+pub fn encoded_len(pk: &ProvingKey<Bn254>, m: &R1csMatrices) -> usize {
+    let g1 = 2 + pk.a_query.len() + pk.b_g1_query.len() + pk.h_query.len() + pk.l_query.len();
+    let entries: usize = m.matrices.iter().flatten().map(Vec::len).sum();
+    let coefficients = coefficient_table(m).0.len();
+    16 + 8
+        + pk.vk.compressed_size()
+        + 24
+        + 5 * 8
+        + 64 * g1
+        + 128 * pk.b_g2_query.len()
+        + 8
+        + 32 * coefficients
+        + m.matrices.len() * 16
+        + m.matrices.len() * 4 * m.num_constraints
+        + 8 * entries
+}
+
+/// The distinct coefficients of the matrices, in order of first use, and each one's index.
+fn coefficient_table(m: &R1csMatrices) -> (Vec<Fr>, HashMap<Fr, u32>) {
+    let mut table = Vec::new();
+    let mut index = HashMap::new();
+    for (coeff, _) in m.matrices.iter().flatten().flatten() {
+        index.entry(*coeff).or_insert_with(|| {
+            table.push(*coeff);
+            (table.len() - 1) as u32
+        });
+    }
+    (table, index)
+}
+
+/// Encodes a proving key and the circuit's matrices.
 ///
 /// # Errors
-/// [`ProveError::Keys`] if a point cannot be encoded.
-pub fn encode(pk: &ProvingKey<Bn254>) -> Result<Vec<u8>, ProveError> {
-    let mut out = Vec::with_capacity(pk.compressed_size() + 64);
+/// [`ProveError::Keys`] if the verifying key cannot be encoded or the matrices are not the
+/// three of an R1CS relation with `num_constraints` rows and `u32` indexes.
+pub fn encode(pk: &ProvingKey<Bn254>, m: &R1csMatrices) -> Result<Vec<u8>, ProveError> {
+    if m.matrices.len() != 3 || m.matrices.iter().any(|x| x.len() != m.num_constraints) {
+        return Err(bad("expected three matrices with one row per constraint"));
+    }
+    let mut out = Vec::with_capacity(encoded_len(pk, m));
     out.extend_from_slice(MAGIC);
     let mut vk = Vec::new();
     pk.vk
@@ -56,85 +227,241 @@ pub fn encode(pk: &ProvingKey<Bn254>) -> Result<Vec<u8>, ProveError> {
         .map_err(|e| bad(&e.to_string()))?;
     out.extend_from_slice(&(vk.len() as u64).to_le_bytes());
     out.extend_from_slice(&vk);
-    pk.beta_g1
-        .serialize_compressed(&mut out)
-        .map_err(|e| bad(&e.to_string()))?;
-    pk.delta_g1
-        .serialize_compressed(&mut out)
-        .map_err(|e| bad(&e.to_string()))?;
-    put_points(&mut out, &pk.a_query, Compress::Yes)?;
-    put_points(&mut out, &pk.b_g1_query, Compress::Yes)?;
-    put_points(&mut out, &pk.h_query, Compress::Yes)?;
-    put_points(&mut out, &pk.l_query, Compress::Yes)?;
-    put_points(&mut out, &pk.b_g2_query, Compress::No)?;
+    for n in [
+        m.num_instance_variables,
+        m.num_witness_variables,
+        m.num_constraints,
+    ] {
+        out.extend_from_slice(&(n as u64).to_le_bytes());
+    }
+    pk.beta_g1.put(&mut out);
+    pk.delta_g1.put(&mut out);
+    put_points(&mut out, &pk.a_query);
+    put_points(&mut out, &pk.b_g1_query);
+    put_points(&mut out, &pk.h_query);
+    put_points(&mut out, &pk.l_query);
+    put_points(&mut out, &pk.b_g2_query);
+    let (table, coeff_index) = coefficient_table(m);
+    out.extend_from_slice(&(table.len() as u64).to_le_bytes());
+    for c in &table {
+        put_fp(&mut out, &c.0);
+    }
+    for matrix in &m.matrices {
+        let entries: usize = matrix.iter().map(Vec::len).sum();
+        out.extend_from_slice(&(matrix.len() as u64).to_le_bytes());
+        out.extend_from_slice(&(entries as u64).to_le_bytes());
+        for row in matrix {
+            let len = u32::try_from(row.len()).map_err(|_| bad("row too long"))?;
+            out.extend_from_slice(&len.to_le_bytes());
+        }
+        for row in matrix {
+            for (coeff, index) in row {
+                let index = u32::try_from(*index).map_err(|_| bad("variable index too large"))?;
+                out.extend_from_slice(&index.to_le_bytes());
+                // Every coefficient is in the table built from these same matrices.
+                let c = coeff_index.get(coeff).copied().unwrap_or(0);
+                out.extend_from_slice(&c.to_le_bytes());
+            }
+        }
+    }
     Ok(out)
 }
 
 struct Reader<'a> {
     bytes: &'a [u8],
+    strict: bool,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], ProveError> {
+    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], ProveError> {
         if self.bytes.len() < n {
-            return Err(bad("truncated"));
+            return Err(bad(&format!("truncated in {what}")));
         }
         let (head, rest) = self.bytes.split_at(n);
         self.bytes = rest;
         Ok(head)
     }
 
-    fn u64(&mut self) -> Result<usize, ProveError> {
-        let b = self.take(8)?;
+    fn u64(&mut self, what: &str) -> Result<usize, ProveError> {
         let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        usize::try_from(u64::from_le_bytes(a)).map_err(|_| bad("length overflows"))
+        a.copy_from_slice(self.take(8, what)?);
+        usize::try_from(u64::from_le_bytes(a))
+            .map_err(|_| bad(&format!("{what}: length overflows")))
     }
 
-    fn points<T: CanonicalDeserialize + Send>(
-        &mut self,
-        size: usize,
-        compress: Compress,
-    ) -> Result<Vec<T>, ProveError> {
-        let n = self.u64()?;
-        let len = n.checked_mul(size).ok_or_else(|| bad("length overflows"))?;
-        let raw = self.take(len)?;
-        let decode = |chunk: &[u8]| {
-            T::deserialize_with_mode(chunk, compress, Validate::No).map_err(|e| bad(&e.to_string()))
+    fn array(&mut self, n: usize, size: usize, what: &str) -> Result<&'a [u8], ProveError> {
+        let len = n
+            .checked_mul(size)
+            .ok_or_else(|| bad(&format!("{what}: length overflows")))?;
+        self.take(len, what)
+    }
+
+    fn point<T: RawPoint>(&mut self, what: &str) -> Result<T, ProveError> {
+        let p = T::get(self.take(T::SIZE, what)?, self.strict)
+            .ok_or_else(|| bad(&format!("{what}: coordinate not below the modulus")))?;
+        if self.strict && !p.is_valid() {
+            return Err(bad(&format!(
+                "{what}: not a point of the prime-order group"
+            )));
+        }
+        Ok(p)
+    }
+
+    fn points<T: RawPoint>(&mut self, what: &str) -> Result<Vec<T>, ProveError> {
+        let n = self.u64(what)?;
+        let raw = self.array(n, T::SIZE, what)?;
+        let strict = self.strict;
+        let decode = |(i, chunk): (usize, &[u8])| {
+            let p = T::get(chunk, strict)
+                .ok_or_else(|| bad(&format!("{what}[{i}]: coordinate not below the modulus")))?;
+            if strict && !p.is_valid() {
+                return Err(bad(&format!(
+                    "{what}[{i}]: not a point of the prime-order group"
+                )));
+            }
+            Ok(p)
         };
+        // Decoding is a copy; only strict validation (a subgroup check per point) is worth
+        // spreading over the cores.
         #[cfg(feature = "parallel")]
-        let out = raw.par_chunks_exact(size).map(decode).collect();
-        #[cfg(not(feature = "parallel"))]
-        let out = raw.chunks_exact(size).map(decode).collect();
-        out
+        if strict {
+            return raw
+                .par_chunks_exact(T::SIZE)
+                .enumerate()
+                .map(decode)
+                .collect();
+        }
+        raw.chunks_exact(T::SIZE).enumerate().map(decode).collect()
+    }
+
+    fn coefficients(&mut self) -> Result<Vec<Fr>, ProveError> {
+        let n = self.u64("coefficients")?;
+        let raw = self.array(n, 32, "coefficients")?;
+        let strict = self.strict;
+        raw.chunks_exact(32)
+            .enumerate()
+            .map(|(k, b)| {
+                let limbs = get_limbs(b);
+                if strict && limbs >= <Fr as PrimeField>::MODULUS {
+                    return Err(bad(&format!("coefficients[{k}]: not below the modulus")));
+                }
+                Ok(Fr::new_unchecked(limbs))
+            })
+            .collect()
+    }
+
+    fn matrix(
+        &mut self,
+        name: &str,
+        num_variables: usize,
+        table: &[Fr],
+    ) -> Result<Vec<Vec<(Fr, usize)>>, ProveError> {
+        let rows = self.u64(name)?;
+        let entries = self.u64(name)?;
+        let lens = self.array(rows, 4, name)?;
+        let raw = self.array(entries, 8, name)?;
+        let mut cells = raw.chunks_exact(8).enumerate();
+        let mut matrix = Vec::with_capacity(rows);
+        for (r, len) in lens.chunks_exact(4).enumerate() {
+            let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+            let mut row = Vec::with_capacity(len.min(entries));
+            for _ in 0..len {
+                let (k, cell) = cells
+                    .next()
+                    .ok_or_else(|| bad(&format!("matrix {name}: row {r} runs past its entries")))?;
+                let index = u32::from_le_bytes([cell[0], cell[1], cell[2], cell[3]]) as usize;
+                if index >= num_variables {
+                    return Err(bad(&format!(
+                        "matrix {name}: entry {k} names variable {index} of {num_variables}"
+                    )));
+                }
+                let c = u32::from_le_bytes([cell[4], cell[5], cell[6], cell[7]]) as usize;
+                let coeff = *table.get(c).ok_or_else(|| {
+                    bad(&format!(
+                        "matrix {name}: entry {k} names coefficient {c} of {}",
+                        table.len()
+                    ))
+                })?;
+                row.push((coeff, index));
+            }
+            matrix.push(row);
+        }
+        if cells.next().is_some() {
+            return Err(bad(&format!(
+                "matrix {name}: more entries than its rows hold"
+            )));
+        }
+        Ok(matrix)
     }
 }
 
-/// Decodes a proving key written by [`encode`]. Call only on bytes whose hash was checked.
+/// Decodes a file written by [`encode`].
+///
+/// With [`Validation::Trusted`], call only on bytes whose hash was checked against the one
+/// pinned when they were written: points are then taken as they are. Structure (lengths,
+/// counts, matrix indexes, the shape of the queries) is checked either way.
 ///
 /// # Errors
-/// [`ProveError::Keys`] for a wrong magic, truncation, trailing bytes or a bad point.
-pub fn decode(bytes: &[u8]) -> Result<ProvingKey<Bn254>, ProveError> {
-    let mut r = Reader { bytes };
-    if r.take(16)? != MAGIC {
-        return Err(bad("not a zkcredit-pk/v1 file"));
+/// [`ProveError::Keys`] naming the section for a wrong magic (a version-1 file says so),
+/// truncation, trailing bytes, inconsistent counts, an index out of range, or — in strict
+/// mode — a non-canonical coordinate or a point outside the prime-order group.
+pub fn decode(
+    bytes: &[u8],
+    validation: Validation,
+) -> Result<(ProvingKey<Bn254>, R1csMatrices), ProveError> {
+    let mut r = Reader {
+        bytes,
+        strict: validation == Validation::Strict,
+    };
+    let magic = r.take(16, "magic")?;
+    if magic == MAGIC_V1 {
+        return Err(bad(
+            "this is a zkcredit-pk/v1 key (compressed, without matrices); \
+             regenerate the keys with `zkcredit setup` to get the zkcredit-pk/v2 format",
+        ));
     }
-    let vk_len = r.u64()?;
-    let vk = VerifyingKey::<Bn254>::deserialize_compressed(r.take(vk_len)?)
+    if magic != MAGIC {
+        return Err(bad("not a zkcredit-pk/v2 file"));
+    }
+    let vk_len = r.u64("verifying key")?;
+    let vk = VerifyingKey::<Bn254>::deserialize_compressed(r.take(vk_len, "verifying key")?)
         .map_err(|e| bad(&format!("verifying key: {e}")))?;
-    let beta_g1 =
-        G1Affine::deserialize_compressed_unchecked(r.take(32)?).map_err(|e| bad(&e.to_string()))?;
-    let delta_g1 =
-        G1Affine::deserialize_compressed_unchecked(r.take(32)?).map_err(|e| bad(&e.to_string()))?;
-    let a_query = r.points::<G1Affine>(32, Compress::Yes)?;
-    let b_g1_query = r.points::<G1Affine>(32, Compress::Yes)?;
-    let h_query = r.points::<G1Affine>(32, Compress::Yes)?;
-    let l_query = r.points::<G1Affine>(32, Compress::Yes)?;
-    let b_g2_query = r.points::<G2Affine>(128, Compress::No)?;
-    if !r.bytes.is_empty() {
-        return Err(bad("trailing bytes"));
+    let num_instance_variables = r.u64("shape")?;
+    let num_witness_variables = r.u64("shape")?;
+    let num_constraints = r.u64("shape")?;
+    let num_variables = num_instance_variables
+        .checked_add(num_witness_variables)
+        .ok_or_else(|| bad("shape: variable count overflows"))?;
+    let beta_g1 = r.point::<G1Affine>("beta_g1")?;
+    let delta_g1 = r.point::<G1Affine>("delta_g1")?;
+    let a_query = r.points::<G1Affine>("a_query")?;
+    let b_g1_query = r.points::<G1Affine>("b_g1_query")?;
+    let h_query = r.points::<G1Affine>("h_query")?;
+    let l_query = r.points::<G1Affine>("l_query")?;
+    let b_g2_query = r.points::<G2Affine>("b_g2_query")?;
+    if a_query.len() != num_variables
+        || b_g1_query.len() != num_variables
+        || b_g2_query.len() != num_variables
+        || l_query.len() != num_witness_variables
+        || vk.gamma_abc_g1.len() != num_instance_variables
+    {
+        return Err(bad(
+            "the query lengths do not match the recorded numbers of variables",
+        ));
     }
-    Ok(ProvingKey {
+    let table = r.coefficients()?;
+    let matrices = vec![
+        r.matrix("A", num_variables, &table)?,
+        r.matrix("B", num_variables, &table)?,
+        r.matrix("C", num_variables, &table)?,
+    ];
+    if matrices.iter().any(|m| m.len() != num_constraints) {
+        return Err(bad("a matrix does not have one row per constraint"));
+    }
+    if !r.bytes.is_empty() {
+        return Err(bad("trailing bytes after matrix C"));
+    }
+    let pk = ProvingKey {
         vk,
         beta_g1,
         delta_g1,
@@ -143,5 +470,12 @@ pub fn decode(bytes: &[u8]) -> Result<ProvingKey<Bn254>, ProveError> {
         b_g2_query,
         h_query,
         l_query,
-    })
+    };
+    let m = R1csMatrices {
+        num_instance_variables,
+        num_witness_variables,
+        num_constraints,
+        matrices,
+    };
+    Ok((pk, m))
 }
