@@ -16,6 +16,7 @@
 pub mod codec;
 mod error;
 pub mod keys;
+pub mod mempool;
 pub mod pool;
 pub mod state;
 pub mod store;
@@ -24,12 +25,13 @@ pub mod tx;
 pub use codec::Hash;
 pub use error::{BlockError, LedgerError, TxError};
 pub use keys::{Keys, ProofKind};
+pub use mempool::{PoolEntry, TxStatus};
 pub use pool::Pool;
 pub use state::{
     application_scope, coop_issuer_id, vote_scope, vote_signal, Loan, LoanStatus, Member, Proposal,
     ProposalStatus, Rejected, State,
 };
-pub use store::{Ledger, Produced, VerifyReport, DB_FILE, FORMAT_VERSION};
+pub use store::{Built, Ledger, Produced, VerifyReport, DB_FILE, FORMAT_VERSION};
 pub use tx::{
     Account, Block, BlockHeader, ClauseRule, Genesis, KeyRecord, Params, PolicyRules, ProofData,
     Tx, TxBody,
