@@ -402,7 +402,7 @@ pub async fn plan_loan(State(app): Shared, Query(q): Query<LoanPlan>) -> ApiResu
         nonce,
     }
     .binding();
-    let policy = rules.policy();
+    let clauses = rules.policy().padded().map_err(ApiError::internal)?;
     Ok(Json(json!({
         "circuit": l.keys().policy.circuit(),
         "tx": {"policy_id": q.policy_id, "amount": q.amount, "term": q.term,
@@ -413,7 +413,7 @@ pub async fn plan_loan(State(app): Shared, Query(q): Query<LoanPlan>) -> ApiResu
             "issuer": views::dec(&rules.issuer),
             "now": now,
             "time_tolerance": s.params().time_tolerance,
-            "clauses": policy.clauses.iter().map(|c| json!({
+            "clauses": clauses.iter().map(|c| json!({
                 "coeffs": c.coeffs, "constant": c.constant.to_string(),
             })).collect::<Vec<_>>(),
             "request": views::dec(&request),

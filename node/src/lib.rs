@@ -3,6 +3,7 @@
 //! * [`chain`]: the one module that touches the ledger — admission into the persisted
 //!   mempool, block production, reads.
 //! * [`api`]: the handlers of API v1 (documented in `docs/api.md` and `node/openapi.json`).
+//! * [`verify`]: a lender's check of a proof against expectations (`POST /v1/verify`).
 //! * [`views`]: the JSON shapes (field elements as decimal strings, bytes as hex).
 //! * [`error`]: the one error type, JSON with a stable code.
 //! * [`rate_limit`], [`metrics`]: a per-client token bucket and Prometheus counters.
@@ -19,6 +20,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
+pub mod verify;
 pub mod views;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
@@ -211,15 +213,17 @@ pub fn router(app: Arc<App>, config: &Config) -> Router {
         .route("/v1/registry/path/{leaf}", get(api::registry_path))
         .route("/v1/plan/loan", get(api::plan_loan))
         .route("/v1/plan/vote", get(api::plan_vote))
+        .route("/v1/verify", post(verify::verify))
         .with_state(app.clone());
     let mut r = api
         .layer(DefaultBodyLimit::max(config.max_body))
         .layer(RequestBodyLimitLayer::new(config.max_body))
-        .layer(middleware::from_fn_with_state(app, json_errors))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
+        // Outside the limits and the timeout, so that their answers become JSON too.
+        .layer(middleware::from_fn_with_state(app, json_errors))
         .layer(TraceLayer::new_for_http());
     if !config.cors_origins.is_empty() {
         let origins: Vec<HeaderValue> = config

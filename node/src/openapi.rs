@@ -26,6 +26,7 @@ pub const V1_ROUTES: &[&str] = &[
     "/v1/registry/path/{leaf}",
     "/v1/plan/loan",
     "/v1/plan/vote",
+    "/v1/verify",
 ];
 
 #[cfg(test)]
