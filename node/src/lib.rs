@@ -250,6 +250,7 @@ pub struct Node {
     stop: watch::Sender<bool>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     producer: tokio::task::JoinHandle<()>,
+    admission: std::thread::JoinHandle<()>,
 }
 
 impl Node {
@@ -289,7 +290,7 @@ impl Node {
         );
         let (admit_tx, admit_rx) = mpsc::channel::<Admission>(16_384);
         let c = chain.clone();
-        std::thread::Builder::new()
+        let admission = std::thread::Builder::new()
             .name("admission".into())
             .spawn(move || admission_loop(c, admit_rx))?;
         let app = Arc::new(App {
@@ -321,18 +322,32 @@ impl Node {
             stop,
             server,
             producer,
+            admission,
         })
     }
 
-    /// Stops accepting connections, finishes the requests in flight and the block being
-    /// produced, and returns.
+    /// Stops accepting connections, finishes the requests in flight, the admission batch and
+    /// the block being produced, and returns once the ledger is closed (so the directory can
+    /// be opened again at once). Embedders must have dropped their clones of [`Node::app`].
     ///
     /// # Errors
     /// The server's I/O error, if it failed.
     pub async fn shutdown(self) -> Result<(), NodeError> {
-        let _ = self.stop.send(true);
-        let served = self.server.await;
-        let _ = self.producer.await;
+        let Self {
+            stop,
+            server,
+            producer,
+            admission,
+            app,
+            ..
+        } = self;
+        let _ = stop.send(true);
+        let served = server.await;
+        let _ = producer.await;
+        // The last sender of the admission channel goes with the last `App`: the admission
+        // thread then ends and drops its handle on the ledger.
+        drop(app);
+        let _ = tokio::task::spawn_blocking(move || admission.join()).await;
         match served {
             Ok(r) => Ok(r?),
             Err(e) => Err(NodeError::Config(e.to_string())),

@@ -20,7 +20,7 @@ use zkcredit_circuits::statement::CircuitId;
 use zkcredit_circuits::Fr;
 use zkcredit_ledger::{
     codec, Account, ClauseRule, Genesis, KeyRecord, Ledger, Params, PolicyRules, ProofData, Tx,
-    TxBody,
+    TxBody, TxStatus,
 };
 use zkcredit_node::chain::Clock;
 use zkcredit_node::{Config, Node};
@@ -737,18 +737,25 @@ fn crash_child_node() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         let mut c = Config::new(dir.into(), "127.0.0.1:0".parse().expect("addr"));
-        c.block_interval = Duration::from_millis(100);
+        let ms = std::env::var("ZKCREDIT_NODE_CRASH_INTERVAL_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100);
+        c.block_interval = Duration::from_millis(ms);
         c.rate_per_sec = 0;
         let node = Node::start(c).await.expect("child node starts");
-        println!("ADDR {}", node.addr);
-        use std::io::Write;
-        std::io::stdout().flush().expect("flush");
+        // Tell the parent where we listen: write then rename, so it never reads half a file.
+        let dir = std::path::PathBuf::from(std::env::var_os(CHILD_ENV).expect("dir"));
+        let tmp = dir.join("node.addr.tmp");
+        std::fs::write(&tmp, node.addr.to_string()).expect("write addr");
+        std::fs::rename(&tmp, dir.join("node.addr")).expect("rename addr");
         std::future::pending::<()>().await;
     });
 }
 
-fn spawn_child(dir: &Path) -> (std::process::Child, std::net::SocketAddr) {
-    use std::io::BufRead;
+fn spawn_child(dir: &Path, interval_ms: u64) -> (std::process::Child, std::net::SocketAddr) {
+    let addr_file = dir.join("node.addr");
+    let _ = std::fs::remove_file(&addr_file);
     let exe = std::env::current_exe().expect("exe");
     let mut child = std::process::Command::new(exe)
         .args([
@@ -758,20 +765,25 @@ fn spawn_child(dir: &Path) -> (std::process::Child, std::net::SocketAddr) {
             "--test-threads=1",
         ])
         .env(CHILD_ENV, dir)
-        .stdout(std::process::Stdio::piped())
+        .env("ZKCREDIT_NODE_CRASH_INTERVAL_MS", interval_ms.to_string())
+        .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn child");
-    let out = child.stdout.take().expect("stdout");
-    let mut lines = std::io::BufReader::new(out).lines();
-    let addr = loop {
-        let line = lines.next().expect("child exited").expect("line");
-        if let Some(a) = line.strip_prefix("ADDR ") {
-            break a.parse().expect("addr");
+    let start = Instant::now();
+    loop {
+        if let Ok(s) = std::fs::read_to_string(&addr_file) {
+            return (child, s.trim().parse().expect("addr"));
         }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the node process exited: {status}");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the node never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// `kill -9` the node while clients submit; restart it: every acknowledged transaction is
@@ -781,8 +793,11 @@ async fn kill_9_mid_load_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().expect("tempdir");
     new_ledger(dir.path());
     let mut acked: Vec<String> = Vec::new();
+    // Round 0 is killed before its first non-empty block (blocks every 5 s): everything
+    // acknowledged is only in the persisted mempool. Round 1 makes blocks every 100 ms and is
+    // killed while blocks are being made.
     for round in 0..2u64 {
-        let (mut child, addr) = spawn_child(dir.path());
+        let (mut child, addr) = spawn_child(dir.path(), if round == 0 { 5_000 } else { 100 });
         let c = Arc::new(Client::new(addr));
         // 16 clients, each joining then depositing as fast as the node acknowledges.
         let deadline = Instant::now() + Duration::from_millis(700 + 300 * round);
@@ -839,10 +854,24 @@ async fn kill_9_mid_load_loses_nothing_acknowledged() {
         for t in tasks {
             acked.extend(t.await.expect("client task"));
         }
+        if round == 0 {
+            let l = Ledger::open(dir.path()).expect("reopen after kill");
+            let pending = l.pending().expect("mempool").len();
+            assert!(
+                pending >= acked.len(),
+                "{pending} pending, {} acknowledged",
+                acked.len()
+            );
+            for h in &acked {
+                let h: [u8; 32] = hex::decode(h).expect("hex").try_into().expect("32");
+                assert_eq!(l.tx_status(&h).expect("status"), Some(TxStatus::Pending));
+            }
+        }
     }
     assert!(acked.len() > 50, "too little load: {}", acked.len());
+    eprintln!("{} transactions acknowledged across two kills", acked.len());
     // Restart; every acknowledged transaction must settle with a recorded fate.
-    let (mut child, addr) = spawn_child(dir.path());
+    let (mut child, addr) = spawn_child(dir.path(), 100);
     let c = Client::new(addr);
     let mut included = 0;
     for h in &acked {
