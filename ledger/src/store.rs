@@ -472,16 +472,15 @@ impl Ledger {
         {
             let mut pool = w.open_table(MEMPOOL)?;
             let mut status = w.open_table(TX_STATUS)?;
-            let mut next = pool.last()?.map_or(0, |(k, _)| k.value() + 1);
+            let first = pool.last()?.map_or(0, |(k, _)| k.value() + 1);
             let pending = codec::encode(&TxStatus::Pending);
-            for tx in txs {
-                pool.insert(next, &codec::encode(tx)[..])?;
+            for (seq, tx) in (first..).zip(txs) {
+                pool.insert(seq, &codec::encode(tx)[..])?;
                 status.insert(&tx.hash()[..], &pending[..])?;
                 out.push(PoolEntry {
-                    seq: next,
+                    seq,
                     tx: tx.clone(),
                 });
-                next += 1;
             }
         }
         w.commit()?;
