@@ -3,9 +3,10 @@
 //!
 //! Locking: `pool` (the in-memory index of the persisted mempool) is always taken before
 //! `ledger`. Admission holds `pool` while it checks nonces against the state and writes the
-//! accepted transactions durably; production builds a block under a read lock (readers go
-//! on while proofs are verified) and commits it under the write lock while holding `pool`,
-//! so admission never sees a state and a mempool that disagree.
+//! accepted transactions durably; production copies the oldest entries, builds a block from
+//! them under a read lock only (readers and admission go on while its proofs are verified),
+//! then commits it under the write lock while holding `pool`, so admission never sees a
+//! state and a mempool that disagree.
 //!
 //! A replicated deployment would replace [`Chain::produce`] by blocks decided by a BFT engine
 //! and applied through [`Ledger::apply`] (the `apply_block` interface).
@@ -328,23 +329,31 @@ impl Chain {
     /// # Errors
     /// Storage errors; the mempool is then unchanged.
     pub fn produce(&self) -> Result<Option<Produced>, LedgerError> {
-        let mut pool = self.lock_pool();
-        if pool.entries.is_empty() {
+        // Only the producer removes entries, and admission only appends, so the first `take`
+        // entries stay the same until this block commits.
+        let batch: Vec<PoolEntry> = {
+            let pool = self.lock_pool();
+            let take = pool.entries.len().min(self.limits.max_block_txs);
+            pool.entries[..take].to_vec()
+        };
+        if batch.is_empty() {
             return Ok(None);
         }
-        let take = pool.entries.len().min(self.limits.max_block_txs);
-        let batch: Vec<PoolEntry> = pool.entries[..take].to_vec();
-        // Build under the read lock: readers keep being served while proofs are verified.
+        // Build under the read lock and without the mempool lock: readers are served and
+        // submissions admitted while the block's transactions run and its proofs verify.
         let built = {
             let l = self.read();
             let time = self.clock.now().max(l.state().core().time);
             l.build_pending(time, &batch)?
         };
+        // Commit and settle the mempool atomically with respect to admission.
+        let mut pool = self.lock_pool();
         let produced = {
             let mut l = self.ledger.write().unwrap_or_else(|p| p.into_inner());
             l.commit_built(built)?
         };
-        let rest = pool.entries.split_off(take);
+        debug_assert!(pool.entries.iter().zip(&batch).all(|(a, b)| a.seq == b.seq));
+        let rest = pool.entries.split_off(batch.len());
         *pool = PoolIndex::rebuild(rest);
         self.metrics.block(
             produced.block.header.height,
