@@ -1279,5 +1279,9 @@ fn node_serves_and_stops_cleanly_on_sigterm() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     assert!(status.success(), "node exited with {status}");
-    expect(&["ledger", "verify", "--dir", s(&dir)], 0, &["ok: 0 blocks"]);
+    expect(
+        &["ledger", "verify", "--dir", s(&dir)],
+        0,
+        &["ok: 0 blocks"],
+    );
 }
