@@ -65,6 +65,8 @@ pub async fn metrics(State(app): Shared) -> Response {
 
 /// `GET /v1/head`.
 pub async fn head(State(app): Shared) -> ApiResult {
+    // The mempool lock is never taken while holding the ledger lock (see `chain`).
+    let pending = app.chain.pending_len();
     let l = app.chain.read();
     Ok(Json(json!({
         "chain_id": l.genesis().params.chain_id,
@@ -72,7 +74,7 @@ pub async fn head(State(app): Shared) -> ApiResult {
         "hash": hex::encode(l.head_hash()),
         "time": l.state().core().time,
         "state_hash": hex::encode(l.state_hash()),
-        "pending": app.chain.pending_len(),
+        "pending": pending,
     })))
 }
 

@@ -144,7 +144,8 @@ impl Chain {
         })
     }
 
-    /// Read access to the ledger (state, blocks, statuses).
+    /// Read access to the ledger (state, blocks, statuses). Do not call [`Chain::pending_len`]
+    /// or [`Chain::pending_of`] while holding it: the mempool lock comes first.
     pub fn read(&self) -> RwLockReadGuard<'_, Ledger> {
         self.ledger.read().unwrap_or_else(|p| p.into_inner())
     }
