@@ -13,6 +13,7 @@ mod files;
 mod identity_cmd;
 mod keys;
 mod ledger_cmd;
+mod node_cmd;
 mod output;
 mod prove_cmd;
 mod registry_cmd;
@@ -60,6 +61,8 @@ enum Command {
     Ledger(ledger_cmd::Args),
     /// Run a whole lending co-op on a fresh ledger, step by step, with figures.
     Demo(demo_cmd::Args),
+    /// Serve a ledger over HTTP/JSON as the co-op's node (API v1, dashboard, metrics).
+    Node(node_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench_cmd::run(&args),
         Command::Ledger(args) => ledger_cmd::run(&args),
         Command::Demo(args) => demo_cmd::run(&args),
+        Command::Node(args) => node_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

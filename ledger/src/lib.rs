@@ -17,6 +17,7 @@ mod actions;
 pub mod codec;
 mod error;
 pub mod keys;
+pub mod mempool;
 pub mod plan;
 pub mod pool;
 pub mod records;
@@ -29,13 +30,14 @@ pub mod tx;
 pub use codec::Hash;
 pub use error::{BlockError, LedgerError, TxError};
 pub use keys::{Keys, ProofKind};
+pub use mempool::{PoolEntry, TxStatus};
 pub use plan::ExpectedPolicy;
 pub use pool::Pool;
 pub use state::{
     admission_scope, application_scope, coop_issuer_id, vote_scope, vote_signal, Loan, LoanStatus,
     Member, Proposal, ProposalStatus, RecentRoot, Rejected, State,
 };
-pub use store::{Ledger, Produced, VerifyReport, DB_FILE, FORMAT_VERSION};
+pub use store::{Built, Ledger, Produced, VerifyReport, DB_FILE, FORMAT_VERSION};
 pub use tx::{
     Account, Block, BlockHeader, ClauseRule, Genesis, KeyRecord, Params, PolicyRules, ProofData,
     Tx, TxBody,

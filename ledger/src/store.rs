@@ -6,6 +6,7 @@
 use crate::codec::{self, fr_from_bytes, Hash};
 use crate::error::{LedgerError, TxError};
 use crate::keys::Keys;
+use crate::mempool::{PoolEntry, TxStatus};
 use crate::state::{Core, Rejected, State};
 use crate::tx::{Block, Genesis, Tx};
 use redb::{
@@ -30,6 +31,8 @@ const REGISTRY: TableDefinition<u64, &[u8]> = TableDefinition::new("registry_lea
 const MEMBERS: TableDefinition<u64, &[u8]> = TableDefinition::new("member_leaves");
 const STATE: TableDefinition<&str, &[u8]> = TableDefinition::new("state");
 const MEMPOOL: TableDefinition<u64, &[u8]> = TableDefinition::new("mempool");
+/// Transaction hash → encoded [`TxStatus`] of every transaction a node acknowledged.
+const TX_STATUS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tx_status");
 
 /// What [`Ledger::produce_block`] did.
 #[derive(Clone, Debug)]
@@ -42,6 +45,38 @@ pub struct Produced {
     pub rejected: Vec<Rejected>,
     /// Proofs verified in the block's batches.
     pub proofs: usize,
+}
+
+/// A block built from pending transactions by [`Ledger::build_pending`], not yet committed.
+#[derive(Clone, Debug)]
+pub struct Built {
+    next: State,
+    block: Block,
+    rejected: Vec<Rejected>,
+    proofs: usize,
+    /// Mempool keys this block settles (included or rejected).
+    seqs: Vec<u64>,
+}
+
+impl Built {
+    /// The block.
+    pub fn block(&self) -> &Block {
+        &self.block
+    }
+    /// Transactions left out, with reasons.
+    pub fn rejected(&self) -> &[Rejected] {
+        &self.rejected
+    }
+}
+
+/// What a commit does to the mempool.
+enum PoolUpdate<'a> {
+    Keep,
+    Clear,
+    Settle {
+        seqs: &'a [u64],
+        rejected: &'a [Rejected],
+    },
 }
 
 /// What [`Ledger::verify`] found.
@@ -122,6 +157,7 @@ impl Ledger {
             for t in [BLOCKS, REGISTRY, MEMBERS, MEMPOOL] {
                 w.open_table(t)?;
             }
+            w.open_table(TX_STATUS)?;
             w.open_table(BLOCK_INDEX)?;
             w.open_table(TX_INDEX)?;
             w.open_table(NULLIFIERS)?;
@@ -324,7 +360,12 @@ impl Ledger {
     ) -> Result<Produced, LedgerError> {
         let (next, block, rejected) = self.state.build_block(time, txs, &self.keys)?;
         let proofs = block.txs.iter().filter(|t| t.body.carries_proof()).count();
-        self.commit(next, &block, clear_mempool)?;
+        let pool = if clear_mempool {
+            PoolUpdate::Clear
+        } else {
+            PoolUpdate::Keep
+        };
+        self.commit(next, &block, pool)?;
         Ok(Produced {
             hash: block.header.hash(),
             block,
@@ -340,14 +381,14 @@ impl Ledger {
     pub fn apply(&mut self, block: &Block) -> Result<(), LedgerError> {
         let mut next = self.state.clone();
         next.apply_block(block, &self.keys)?;
-        self.commit(next, block, false)
+        self.commit(next, block, PoolUpdate::Keep)
     }
 
     fn commit(
         &mut self,
         mut next: State,
         block: &Block,
-        clear_mempool: bool,
+        pool: PoolUpdate<'_>,
     ) -> Result<(), LedgerError> {
         let h = block.header.height;
         let hash = block.header.hash();
@@ -376,14 +417,168 @@ impl Ledger {
             let mut st = w.open_table(STATE)?;
             st.insert("core", &codec::encode(next.core())[..])?;
             st.insert("head", &hash[..])?;
-            if clear_mempool {
-                w.open_table(MEMPOOL)?.retain(|_, _| false)?;
+            match pool {
+                PoolUpdate::Keep => {}
+                PoolUpdate::Clear => {
+                    w.open_table(MEMPOOL)?.retain(|_, _| false)?;
+                }
+                PoolUpdate::Settle { seqs, rejected } => {
+                    let mut mp = w.open_table(MEMPOOL)?;
+                    for s in seqs {
+                        mp.remove(*s)?;
+                    }
+                    let mut status = w.open_table(TX_STATUS)?;
+                    for (i, tx) in block.txs.iter().enumerate() {
+                        let st = TxStatus::Included {
+                            height: h,
+                            index: i as u32,
+                        };
+                        status.insert(&tx.hash()[..], &codec::encode(&st)[..])?;
+                    }
+                    for r in rejected {
+                        let st = TxStatus::Rejected {
+                            height: h,
+                            reason: r.error.to_string(),
+                        };
+                        status.insert(&r.hash[..], &codec::encode(&st)[..])?;
+                    }
+                }
             }
         }
         w.commit()?;
         next.changes = Default::default();
         self.state = next;
         Ok(())
+    }
+
+    /// Persists acknowledged transactions: appends them to the mempool in order and records
+    /// each as [`TxStatus::Pending`], in one durable write transaction. The caller (the node)
+    /// has already admitted them; nothing here checks rules.
+    ///
+    /// # Errors
+    /// Storage errors (then nothing was written).
+    pub fn enqueue(&self, txs: &[Tx]) -> Result<Vec<PoolEntry>, LedgerError> {
+        let w = write_txn(&self.db)?;
+        let mut out = Vec::with_capacity(txs.len());
+        {
+            let mut pool = w.open_table(MEMPOOL)?;
+            let mut status = w.open_table(TX_STATUS)?;
+            let first = pool.last()?.map_or(0, |(k, _)| k.value() + 1);
+            let pending = codec::encode(&TxStatus::Pending);
+            for (seq, tx) in (first..).zip(txs) {
+                pool.insert(seq, &codec::encode(tx)[..])?;
+                status.insert(&tx.hash()[..], &pending[..])?;
+                out.push(PoolEntry {
+                    seq,
+                    tx: tx.clone(),
+                });
+            }
+        }
+        w.commit()?;
+        Ok(out)
+    }
+
+    /// The persisted mempool with its keys, in submission order.
+    ///
+    /// # Errors
+    /// [`LedgerError::Corrupt`] for an entry that does not decode; storage errors.
+    pub fn pending(&self) -> Result<Vec<PoolEntry>, LedgerError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(MEMPOOL)?;
+        let mut out = Vec::new();
+        for e in t.iter()? {
+            let (k, v) = e?;
+            let tx = codec::decode::<Tx>(v.value()).map_err(|e| corrupt("mempool entry", e))?;
+            out.push(PoolEntry { seq: k.value(), tx });
+        }
+        Ok(out)
+    }
+
+    /// The recorded fate of a transaction this store's node acknowledged (or `None`).
+    ///
+    /// # Errors
+    /// [`LedgerError::Corrupt`]; storage errors.
+    pub fn tx_status(&self, hash: &Hash) -> Result<Option<TxStatus>, LedgerError> {
+        let r = self.db.begin_read()?;
+        let t = match r.open_table(TX_STATUS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        t.get(&hash[..])?
+            .map(|v| codec::decode(v.value()).map_err(|e| corrupt("tx status", e)))
+            .transpose()
+    }
+
+    /// Builds (without committing) the next block at `time` from pending entries, in order:
+    /// invalid ones are left out with their reason. Only reads the ledger, so readers may
+    /// continue while proofs are verified; commit it with [`Ledger::commit_built`].
+    ///
+    /// # Errors
+    /// [`LedgerError::Block`] for a time before the last block.
+    pub fn build_pending(&self, time: u64, entries: &[PoolEntry]) -> Result<Built, LedgerError> {
+        let txs: Vec<Tx> = entries.iter().map(|e| e.tx.clone()).collect();
+        let (next, block, rejected) = self.state.build_block(time, &txs, &self.keys)?;
+        let proofs = block
+            .txs
+            .iter()
+            .filter(|t| {
+                matches!(
+                    t.body,
+                    crate::tx::TxBody::ApplyLoan { .. } | crate::tx::TxBody::Vote { .. }
+                )
+            })
+            .count();
+        Ok(Built {
+            next,
+            block,
+            rejected,
+            proofs,
+            seqs: entries.iter().map(|e| e.seq).collect(),
+        })
+    }
+
+    /// Commits a block built by [`Ledger::build_pending`] in one write transaction: the block,
+    /// its state, the settled entries removed from the mempool and each one's fate recorded.
+    ///
+    /// # Errors
+    /// [`LedgerError::Block`] if the chain moved since the block was built; storage errors
+    /// (then nothing changed).
+    pub fn commit_built(&mut self, built: Built) -> Result<Produced, LedgerError> {
+        if built.block.header.prev_hash != self.head_hash() {
+            return Err(crate::error::BlockError::PrevHash.into());
+        }
+        let Built {
+            next,
+            block,
+            rejected,
+            proofs,
+            seqs,
+        } = built;
+        self.commit(
+            next,
+            &block,
+            PoolUpdate::Settle {
+                seqs: &seqs,
+                rejected: &rejected,
+            },
+        )?;
+        Ok(Produced {
+            hash: block.header.hash(),
+            block,
+            rejected,
+            proofs,
+        })
+    }
+
+    /// The height of the block with this hash.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn block_height(&self, hash: &Hash) -> Result<Option<u64>, LedgerError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(BLOCK_INDEX)?;
+        Ok(t.get(&hash[..])?.map(|v| v.value()))
     }
 
     /// The block at `height` (1-based).
