@@ -5,7 +5,7 @@
 //! (same reduction, same formulas), so the unchanged verifier accepts it; the difference is
 //! where the time goes. Every step is timed ([`ProveTimings`]) for `docs/performance.md`.
 
-use crate::ProveError;
+use crate::{ProveError, QapReduction};
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{PrimeField, UniformRand};
@@ -71,6 +71,9 @@ fn msm_g2(
 pub struct CachedProver {
     /// The MSM implementation in use.
     pub msm: MsmImpl,
+    /// The QAP reduction the key was made for: libsnark's (`zkcredit setup`, the default) or
+    /// circom's (keys imported from a snarkjs `.zkey`).
+    pub reduction: QapReduction,
     matrices: Vec<Matrix<Fr>>,
     num_instance_variables: usize,
     num_constraints: usize,
@@ -126,6 +129,7 @@ impl CachedProver {
         c_bases.extend_from_slice(&pk.h_query);
         Ok(Self {
             msm: MsmImpl::BatchAffine,
+            reduction: QapReduction::Libsnark,
             matrices,
             num_instance_variables: cs.num_instance_variables(),
             num_constraints: cs.num_constraints(),
@@ -175,14 +179,26 @@ impl CachedProver {
         full.extend_from_slice(&witness);
         t.witness = start.elapsed();
 
-        // 2. The quotient h(X) = (A(X)B(X) - C(X)) / Z(X), libsnark's reduction.
+        // 2. The quotient: libsnark's h(X) = (A(X)B(X) - C(X)) / Z(X), or circom's values of
+        //    A B - C on the odd powers of a 2n-th root of unity (see `qap_circom`).
         let step = Instant::now();
-        let h = LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
-            &self.matrices,
-            self.num_instance_variables,
-            self.num_constraints,
-            &full,
-        )
+        let h = match self.reduction {
+            QapReduction::Libsnark => LibsnarkReduction::witness_map_from_matrices::<
+                Fr,
+                GeneralEvaluationDomain<Fr>,
+            >(
+                &self.matrices,
+                self.num_instance_variables,
+                self.num_constraints,
+                &full,
+            ),
+            QapReduction::Circom => crate::qap_circom::witness_map(
+                &self.matrices,
+                self.num_instance_variables,
+                self.num_constraints,
+                &full,
+            ),
+        }
         .map_err(synth)?;
         t.quotient = step.elapsed();
 

@@ -135,6 +135,8 @@ pub fn setup(id: CircuitId, seed: Option<u64>) -> Result<ProvingKeys, ProveError
         insecure,
         seed,
         created_at: Some(unix_now()),
+        ceremony: None,
+        qap: zkcredit_verifier::QapReduction::Libsnark,
     };
     let prover = cached_prover(id, &pk)?;
     Ok(ProvingKeys {
@@ -229,7 +231,52 @@ impl ProvingKeys {
                 dir.join(VERIFYING_KEY_FILE).display()
             )));
         }
-        let prover = cached_prover(id, &pk)?;
+        let mut prover = cached_prover(id, &pk)?;
+        prover.reduction = meta.qap;
+        Ok(Self {
+            id,
+            pk,
+            verifier,
+            meta,
+            prover,
+        })
+    }
+}
+
+impl ProvingKeys {
+    /// Keys from a multi-party phase-2 ceremony (a verified snarkjs `.zkey`, see
+    /// `zkcredit-ceremony`): not insecure, marked with the ceremony's transcript, and proving
+    /// with circom's QAP reduction, which the `.zkey`'s H query is made for.
+    ///
+    /// # Errors
+    /// [`ProveError::Keys`] if the key does not fit the circuit's shape.
+    pub fn from_ceremony(
+        id: CircuitId,
+        pk: ProvingKey<Bn254>,
+        ceremony: zkcredit_verifier::CeremonyProvenance,
+    ) -> Result<Self, ProveError> {
+        if pk.vk.gamma_abc_g1.len() != id.num_public_inputs() + 1 {
+            return Err(ProveError::Keys(format!(
+                "the key has {} public inputs, {id} has {}",
+                pk.vk.gamma_abc_g1.len().saturating_sub(1),
+                id.num_public_inputs()
+            )));
+        }
+        let verifier = VerifierKey::from_vk(id.to_string(), pk.vk.clone(), false);
+        let meta = KeyMeta {
+            format: KEYS_FORMAT.to_string(),
+            circuit: id.to_string(),
+            num_public_inputs: id.num_public_inputs(),
+            vk_hash: verifier.vk_hash_hex(),
+            pk_hash: Some(hex::encode(blake2b256(&pk_bytes(&pk)?))),
+            insecure: false,
+            seed: None,
+            created_at: Some(unix_now()),
+            ceremony: Some(ceremony),
+            qap: zkcredit_verifier::QapReduction::Circom,
+        };
+        let mut prover = cached_prover(id, &pk)?;
+        prover.reduction = zkcredit_verifier::QapReduction::Circom;
         Ok(Self {
             id,
             pk,

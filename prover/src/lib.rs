@@ -26,6 +26,7 @@ mod keys;
 pub mod msm;
 pub mod pk_file;
 mod prove;
+pub mod qap_circom;
 pub mod sample;
 
 pub use error::ProveError;
@@ -33,4 +34,4 @@ pub use keys::{setup, ProvingKeys, Shape};
 pub use prove::{
     check_membership, check_policy, prove_membership, prove_policy, MembershipInput, PolicyInput,
 };
-pub use zkcredit_verifier::{Envelope, VerifierKey};
+pub use zkcredit_verifier::{Envelope, QapReduction, VerifierKey};
