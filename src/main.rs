@@ -4,6 +4,7 @@
 //! 2 malformed input or usage.
 
 mod bench_cmd;
+mod ceremony_cmd;
 mod circuits_cmd;
 mod credential_cmd;
 mod demo_cmd;
@@ -60,6 +61,9 @@ enum Command {
     Ledger(ledger_cmd::Args),
     /// Run a whole lending co-op on a fresh ledger, step by step, with figures.
     Demo(demo_cmd::Args),
+    /// Multi-party trusted setup in snarkjs .zkey format: init, contribute, beacon, verify, import.
+    #[command(subcommand)]
+    Ceremony(ceremony_cmd::Command),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench_cmd::run(&args),
         Command::Ledger(args) => ledger_cmd::run(&args),
         Command::Demo(args) => demo_cmd::run(&args),
+        Command::Ceremony(cmd) => ceremony_cmd::run(&cmd),
     };
     match result {
         Ok(code) => code,
