@@ -33,10 +33,9 @@ fn columns(rows: &[crate::relation::Row], n_vars: usize) -> Columns {
 }
 
 fn combine<G: AffineRepr<ScalarField = Fr>>(terms: &[(&[G], usize, Fr)]) -> G::Group {
-    terms
-        .iter()
-        .map(|(b, r, c)| if c.is_one() { b[*r].into_group() } else { b[*r] * c })
-        .sum()
+    let bases: Vec<G> = terms.iter().map(|(b, r, _)| b[*r]).collect();
+    let scalars: Vec<Fr> = terms.iter().map(|(_, _, c)| *c).collect();
+    <G::Group as VariableBaseMSM>::msm_unchecked(&bases, &scalars)
 }
 
 /// Section 4 of a `.zkey` for `rel`: per constraint its `A` then its `B` terms, then
