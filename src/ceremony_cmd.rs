@@ -131,7 +131,10 @@ fn read_zkey(path: &Path) -> Result<Zkey> {
 
 fn no_overwrite(path: &Path, force: bool) -> Result<()> {
     if !force && path.exists() {
-        bail!("{} already exists (pass --force to overwrite it)", path.display());
+        bail!(
+            "{} already exists (pass --force to overwrite it)",
+            path.display()
+        );
     }
     Ok(())
 }
@@ -171,7 +174,12 @@ fn transcript_json(t: &Transcript) -> serde_json::Value {
 /// Runs `zkcredit ceremony …`.
 pub fn run(cmd: &Command) -> Result<ExitCode> {
     match cmd {
-        Command::Init { circuit, ptau, out, force } => {
+        Command::Init {
+            circuit,
+            ptau,
+            out,
+            force,
+        } => {
             no_overwrite(out, *force)?;
             let rel = circuit.relation()?;
             let mut p = Ptau::open(ptau).map_err(|e| anyhow!("{e}"))?;
@@ -186,7 +194,12 @@ pub fn run(cmd: &Command) -> Result<ExitCode> {
                 "zkey": out.display().to_string(),
             }))?)?;
         }
-        Command::Contribute { input, output, name, entropy } => {
+        Command::Contribute {
+            input,
+            output,
+            name,
+            entropy,
+        } => {
             let mut zkey = read_zkey(input)?;
             phase2::verify_chain(&zkey).map_err(|e| classify(input, e))?;
             let hash = phase2::contribute(
@@ -203,7 +216,13 @@ pub fn run(cmd: &Command) -> Result<ExitCode> {
                 hex::encode(hash)
             ))?;
         }
-        Command::Beacon { input, output, beacon, iterations, name } => {
+        Command::Beacon {
+            input,
+            output,
+            beacon,
+            iterations,
+            name,
+        } => {
             let value = hex::decode(beacon).context("--beacon must be hex")?;
             let mut zkey = read_zkey(input)?;
             phase2::verify_chain(&zkey).map_err(|e| classify(input, e))?;
@@ -217,7 +236,11 @@ pub fn run(cmd: &Command) -> Result<ExitCode> {
                 hex::encode(hash)
             ))?;
         }
-        Command::Verify { file, ptau, circuit } => {
+        Command::Verify {
+            file,
+            ptau,
+            circuit,
+        } => {
             let rel = circuit.relation()?;
             let (_, t) = verify_file(file, ptau, &rel)?;
             let mut json = transcript_json(&t);
@@ -225,9 +248,18 @@ pub fn run(cmd: &Command) -> Result<ExitCode> {
             json["valid"] = true.into();
             println(&serde_json::to_string_pretty(&json)?)?;
         }
-        Command::Import { file, ptau, circuit, out, force } => {
+        Command::Import {
+            file,
+            ptau,
+            circuit,
+            out,
+            force,
+        } => {
             if !force && out.join(META_FILE).exists() {
-                bail!("{} already holds keys (pass --force to replace them)", out.display());
+                bail!(
+                    "{} already holds keys (pass --force to replace them)",
+                    out.display()
+                );
             }
             let rel = circuit.relation()?;
             let (zkey, t) = verify_file(file, ptau, &rel)?;
@@ -238,7 +270,8 @@ pub fn run(cmd: &Command) -> Result<ExitCode> {
                 )));
             }
             let keys = zkcredit_ceremony::import(&zkey, &rel, &t).map_err(|e| anyhow!("{e}"))?;
-            keys.save(out).map_err(|e| anyhow!("writing keys to {}: {e}", out.display()))?;
+            keys.save(out)
+                .map_err(|e| anyhow!("writing keys to {}: {e}", out.display()))?;
             let mut json = transcript_json(&t);
             json["circuit"] = rel.id.to_string().into();
             json["keys"] = out.display().to_string().into();
@@ -251,7 +284,10 @@ pub fn run(cmd: &Command) -> Result<ExitCode> {
                  forge proofs for keys made on it. For tests only."
             );
             write_test_ptau(out, *power, *seed).map_err(|e| anyhow!("{e}"))?;
-            println(&format!("wrote {} (power {power}, INSECURE)", out.display()))?;
+            println(&format!(
+                "wrote {} (power {power}, INSECURE)",
+                out.display()
+            ))?;
         }
     }
     Ok(ExitCode::SUCCESS)

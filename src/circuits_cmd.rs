@@ -41,7 +41,11 @@ enum Export {
     },
 }
 
-fn export_r1cs(circuit: crate::setup_cmd::Circuit, depth: u64, out: &std::path::Path) -> Result<ExitCode> {
+fn export_r1cs(
+    circuit: crate::setup_cmd::Circuit,
+    depth: u64,
+    out: &std::path::Path,
+) -> Result<ExitCode> {
     let id = circuit.id(usize::try_from(depth).context("depth")?);
     let rel = zkcredit_ceremony::Relation::of(id).with_context(|| format!("synthesizing {id}"))?;
     zkcredit_ceremony::r1cs::write(&rel, out).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -52,7 +52,8 @@ impl BinReader {
             file.read_exact(&mut sh)
                 .map_err(|_| bad(format!("truncated: section header at byte {pos}")))?;
             let ty = u32::from_le_bytes([sh[0], sh[1], sh[2], sh[3]]);
-            let size = u64::from_le_bytes([sh[4], sh[5], sh[6], sh[7], sh[8], sh[9], sh[10], sh[11]]);
+            let size =
+                u64::from_le_bytes([sh[4], sh[5], sh[6], sh[7], sh[8], sh[9], sh[10], sh[11]]);
             let start = pos + 12;
             let end = start
                 .checked_add(size)
@@ -61,7 +62,8 @@ impl BinReader {
             if sections.insert(ty, (start, size)).is_some() {
                 return Err(bad(format!("section {ty} appears twice")));
             }
-            file.seek(SeekFrom::Start(end)).map_err(CeremonyError::io(path))?;
+            file.seek(SeekFrom::Start(end))
+                .map_err(CeremonyError::io(path))?;
             pos = end;
         }
         Ok(Self {
@@ -153,7 +155,8 @@ impl BinWriter {
     /// Appends section `ty` with `data`.
     pub fn section(&mut self, ty: u32, data: &[u8]) {
         self.bytes.extend_from_slice(&ty.to_le_bytes());
-        self.bytes.extend_from_slice(&(data.len() as u64).to_le_bytes());
+        self.bytes
+            .extend_from_slice(&(data.len() as u64).to_le_bytes());
         self.bytes.extend_from_slice(data);
     }
 

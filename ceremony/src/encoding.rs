@@ -184,7 +184,10 @@ fn decode_vec<T: Send>(
     if bytes.len() % size != 0 {
         return Err(CeremonyError::format(
             what,
-            format!("{} bytes is not a whole number of {size}-byte points", bytes.len()),
+            format!(
+                "{} bytes is not a whole number of {size}-byte points",
+                bytes.len()
+            ),
         ));
     }
     #[cfg(feature = "parallel")]

@@ -15,7 +15,11 @@ use zkcredit_verifier::CeremonyProvenance;
 /// # Errors
 /// [`CeremonyError::Mismatch`] naming what differs.
 pub fn check_relation(zkey: &Zkey, rel: &Relation) -> Result<(), CeremonyError> {
-    let want = (rel.num_vars as u32, rel.num_public as u32, rel.domain_size() as u32);
+    let want = (
+        rel.num_vars as u32,
+        rel.num_public as u32,
+        rel.domain_size() as u32,
+    );
     let found = (zkey.n_vars, zkey.n_public, zkey.domain_size);
     if want != found {
         return Err(CeremonyError::Mismatch(format!(
@@ -60,13 +64,28 @@ pub fn proving_key(zkey: &Zkey) -> ProvingKey<Bn254> {
 ///
 /// # Errors
 /// [`CeremonyError::Mismatch`] if the `.zkey` is not for `rel`; [`CeremonyError::Keys`].
-pub fn import(zkey: &Zkey, rel: &Relation, transcript: &Transcript) -> Result<ProvingKeys, CeremonyError> {
+pub fn import(
+    zkey: &Zkey,
+    rel: &Relation,
+    transcript: &Transcript,
+) -> Result<ProvingKeys, CeremonyError> {
     check_relation(zkey, rel)?;
     let provenance = CeremonyProvenance {
         transcript_hash: transcript.transcript_hash.clone(),
         circuit_hash: transcript.circuit_hash.clone(),
-        contributions: transcript.contributions.iter().map(|c| c.hash.clone()).collect(),
-        beacon: transcript.contributions.last().is_some_and(|c| c.beacon.is_some()),
+        contributions: transcript
+            .contributions
+            .iter()
+            .map(|c| c.hash.clone())
+            .collect(),
+        beacon: transcript
+            .contributions
+            .last()
+            .is_some_and(|c| c.beacon.is_some()),
     };
-    Ok(ProvingKeys::from_ceremony(rel.id, proving_key(zkey), provenance)?)
+    Ok(ProvingKeys::from_ceremony(
+        rel.id,
+        proving_key(zkey),
+        provenance,
+    )?)
 }

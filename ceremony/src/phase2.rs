@@ -47,12 +47,22 @@ pub fn coefficients(rel: &Relation) -> Vec<Coef> {
     for (r, (ra, rb)) in rel.a.iter().zip(&rel.b).enumerate() {
         for (matrix, row) in [(0u32, ra), (1u32, rb)] {
             for (s, v) in row {
-                coefs.push(Coef { matrix, constraint: r as u32, signal: *s as u32, value: *v });
+                coefs.push(Coef {
+                    matrix,
+                    constraint: r as u32,
+                    signal: *s as u32,
+                    value: *v,
+                });
             }
         }
     }
     for s in 0..=rel.num_public {
-        coefs.push(Coef { matrix: 0, constraint: (m + s) as u32, signal: s as u32, value: Fr::one() });
+        coefs.push(Coef {
+            matrix: 0,
+            constraint: (m + s) as u32,
+            signal: s as u32,
+            value: Fr::one(),
+        });
     }
     coefs
 }
@@ -101,13 +111,30 @@ pub fn new_zkey(rel: &Relation, ptau: &mut Ptau) -> Result<Zkey, CeremonyError> 
     let c_cols = columns(&rel.c, n_vars);
 
     let per_var = |s: usize| {
-        let ta: Vec<_> = a_cols[s].iter().map(|(r, c)| (lg1.as_slice(), *r, *c)).collect();
-        let tb1: Vec<_> = b_cols[s].iter().map(|(r, c)| (lg1.as_slice(), *r, *c)).collect();
-        let tb2: Vec<_> = b_cols[s].iter().map(|(r, c)| (lg2.as_slice(), *r, *c)).collect();
-        let mut tk: Vec<_> = a_cols[s].iter().map(|(r, c)| (lb.as_slice(), *r, *c)).collect();
+        let ta: Vec<_> = a_cols[s]
+            .iter()
+            .map(|(r, c)| (lg1.as_slice(), *r, *c))
+            .collect();
+        let tb1: Vec<_> = b_cols[s]
+            .iter()
+            .map(|(r, c)| (lg1.as_slice(), *r, *c))
+            .collect();
+        let tb2: Vec<_> = b_cols[s]
+            .iter()
+            .map(|(r, c)| (lg2.as_slice(), *r, *c))
+            .collect();
+        let mut tk: Vec<_> = a_cols[s]
+            .iter()
+            .map(|(r, c)| (lb.as_slice(), *r, *c))
+            .collect();
         tk.extend(b_cols[s].iter().map(|(r, c)| (la.as_slice(), *r, *c)));
         tk.extend(c_cols[s].iter().map(|(r, c)| (lg1.as_slice(), *r, *c)));
-        (combine(&ta), combine(&tb1), combine::<G2Affine>(&tb2), combine(&tk))
+        (
+            combine(&ta),
+            combine(&tb1),
+            combine::<G2Affine>(&tb2),
+            combine(&tk),
+        )
     };
     #[cfg(feature = "parallel")]
     let pts: Vec<_> = (0..n_vars).into_par_iter().map(per_var).collect();
@@ -144,7 +171,11 @@ pub fn new_zkey(rel: &Relation, ptau: &mut Ptau) -> Result<Zkey, CeremonyError> 
         let cnt = (n - 1).min(CHUNK);
         let hi = ptau.tau_g1((i + n) as u64, cnt as u64)?;
         let lo = ptau.tau_g1(i as u64, cnt as u64)?;
-        let diff: Vec<G1Projective> = hi.iter().zip(&lo).map(|(a, b)| a.into_group() - b).collect();
+        let diff: Vec<G1Projective> = hi
+            .iter()
+            .zip(&lo)
+            .map(|(a, b)| a.into_group() - b)
+            .collect();
         for p in G1Projective::normalize_batch(&diff) {
             hs.update(g1_to_u(&p));
         }
@@ -191,7 +222,13 @@ fn scale_all(points: &mut [G1Affine], k: Fr) {
 
 /// Applies the secret `x` with the public point `g1_s` to `zkey`, recording the
 /// contribution. Returns the contribution hash.
-fn apply(zkey: &mut Zkey, x: Fr, g1_s: G1Affine, name: Option<String>, beacon: Option<Beacon>) -> Result<[u8; 64], CeremonyError> {
+fn apply(
+    zkey: &mut Zkey,
+    x: Fr,
+    g1_s: G1Affine,
+    name: Option<String>,
+    beacon: Option<Beacon>,
+) -> Result<[u8; 64], CeremonyError> {
     let x_inv = x
         .inverse()
         .ok_or_else(|| CeremonyError::Invalid("the contribution secret is zero".into()))?;
@@ -229,7 +266,11 @@ fn apply(zkey: &mut Zkey, x: Fr, g1_s: G1Affine, name: Option<String>, beacon: O
 ///
 /// # Errors
 /// [`CeremonyError::Invalid`] only if the secret is zero (probability 2^-254).
-pub fn contribute(zkey: &mut Zkey, name: Option<String>, entropy: &[u8]) -> Result<[u8; 64], CeremonyError> {
+pub fn contribute(
+    zkey: &mut Zkey,
+    name: Option<String>,
+    entropy: &[u8],
+) -> Result<[u8; 64], CeremonyError> {
     let mut os = [0u8; 64];
     OsRng.fill_bytes(&mut os);
     let mut h = Blake2b512::new();
@@ -250,15 +291,33 @@ pub fn contribute(zkey: &mut Zkey, name: Option<String>, entropy: &[u8]) -> Resu
 ///
 /// # Errors
 /// [`CeremonyError::Invalid`] for an empty or over-long beacon or `exp` outside 10..=63.
-pub fn beacon(zkey: &mut Zkey, name: Option<String>, hash: &[u8], exp: u32) -> Result<[u8; 64], CeremonyError> {
+pub fn beacon(
+    zkey: &mut Zkey,
+    name: Option<String>,
+    hash: &[u8],
+    exp: u32,
+) -> Result<[u8; 64], CeremonyError> {
     if hash.is_empty() || hash.len() > 255 {
-        return Err(CeremonyError::Invalid("the beacon must be 1 to 255 bytes".into()));
+        return Err(CeremonyError::Invalid(
+            "the beacon must be 1 to 255 bytes".into(),
+        ));
     }
     if !(10..=63).contains(&exp) {
-        return Err(CeremonyError::Invalid(format!("beacon iterations exponent {exp} outside 10..=63")));
+        return Err(CeremonyError::Invalid(format!(
+            "beacon iterations exponent {exp} outside 10..=63"
+        )));
     }
     let (x, g1_s) = beacon_key(hash, exp);
-    apply(zkey, x, g1_s, name, Some(Beacon { hash: hash.to_vec(), exp: exp as u8 }))
+    apply(
+        zkey,
+        x,
+        g1_s,
+        name,
+        Some(Beacon {
+            hash: hash.to_vec(),
+            exp: exp as u8,
+        }),
+    )
 }
 
 fn beacon_key(hash: &[u8], exp: u32) -> (Fr, G1Affine) {
@@ -316,7 +375,11 @@ pub fn verify_chain(zkey: &Zkey) -> Result<Transcript, CeremonyError> {
     for (i, c) in zkey.contributions.iter().enumerate() {
         let fail = |reason: &str| CeremonyError::Contribution {
             index: i + 1,
-            name: c.name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default(),
+            name: c
+                .name
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
             reason: reason.to_string(),
         };
         let mut ours = acc.clone();
@@ -324,19 +387,27 @@ pub fn verify_chain(zkey: &Zkey) -> Result<Transcript, CeremonyError> {
         ours.update(g1_to_u(&c.g1_sx));
         let t: [u8; 64] = ours.finalize().into();
         if t != c.transcript {
-            return Err(fail("its transcript hash does not chain from the circuit and the earlier contributions"));
+            return Err(fail(
+                "its transcript hash does not chain from the circuit and the earlier contributions",
+            ));
         }
         let g2_sp = hash_to_g2(&c.transcript);
         if !same_ratio(c.g1_s, c.g1_sx, g2_sp, c.g2_spx) {
-            return Err(fail("its public key's G1 and G2 parts do not have the same ratio"));
+            return Err(fail(
+                "its public key's G1 and G2 parts do not have the same ratio",
+            ));
         }
         if !same_ratio(cur, c.delta_after, g2_sp, c.g2_spx) {
-            return Err(fail("its delta does not follow from the previous delta and its public key"));
+            return Err(fail(
+                "its delta does not follow from the previous delta and its public key",
+            ));
         }
         if let Some(b) = &c.beacon {
             let (x, g1_s) = beacon_key(&b.hash, u32::from(b.exp));
             if g1_s != c.g1_s || (g1_s * x).into_affine() != c.g1_sx {
-                return Err(fail("the beacon's key is not the one its beacon value gives"));
+                return Err(fail(
+                    "the beacon's key is not the one its beacon value gives",
+                ));
             }
         }
         c.hash_pub_key(&mut acc);
@@ -353,8 +424,15 @@ pub fn verify_chain(zkey: &Zkey) -> Result<Transcript, CeremonyError> {
             "delta1 in the header is not the last contribution's delta".into(),
         ));
     }
-    if !same_ratio(G1Affine::generator(), zkey.delta1, G2Affine::generator(), zkey.delta2) {
-        return Err(CeremonyError::Mismatch("delta2 does not match delta1".into()));
+    if !same_ratio(
+        G1Affine::generator(),
+        zkey.delta1,
+        G2Affine::generator(),
+        zkey.delta2,
+    ) {
+        return Err(CeremonyError::Mismatch(
+            "delta2 does not match delta1".into(),
+        ));
     }
     Ok(Transcript {
         circuit_hash: hex::encode(zkey.cs_hash),
@@ -381,7 +459,9 @@ pub fn verify(zkey: &Zkey, init: &Zkey) -> Result<Transcript, CeremonyError> {
             "{what} differs from the relation and Powers of Tau given: this .zkey is for another circuit or another Powers of Tau, or was tampered with"
         )))
     };
-    if (zkey.n_vars, zkey.n_public, zkey.domain_size) != (init.n_vars, init.n_public, init.domain_size) {
+    if (zkey.n_vars, zkey.n_public, zkey.domain_size)
+        != (init.n_vars, init.n_public, init.domain_size)
+    {
         return mism("the shape (variables, public inputs, domain)");
     }
     if zkey.cs_hash != init.cs_hash {
@@ -410,11 +490,16 @@ pub fn verify(zkey: &Zkey, init: &Zkey) -> Result<Transcript, CeremonyError> {
     }
     let t = verify_chain(zkey)?;
     let mut rng = OsRng;
-    for (label, ours, theirs) in [("section 8 (C)", &zkey.c, &init.c), ("section 9 (H)", &zkey.h, &init.h)] {
+    for (label, ours, theirs) in [
+        ("section 8 (C)", &zkey.c, &init.c),
+        ("section 9 (H)", &zkey.h, &init.h),
+    ] {
         if ours.len() != theirs.len() {
             return mism(label);
         }
-        let r: Vec<Fr> = (0..ours.len()).map(|_| Fr::from(u128::rand(&mut rng))).collect();
+        let r: Vec<Fr> = (0..ours.len())
+            .map(|_| Fr::from(u128::rand(&mut rng)))
+            .collect();
         let r_init = random_combination(theirs, &r);
         let r_ours = random_combination(ours, &r);
         if r_init.is_zero() && r_ours.is_zero() {

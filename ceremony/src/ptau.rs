@@ -95,13 +95,29 @@ impl Ptau {
         self.file.path()
     }
 
-    fn g1s(&mut self, section: u32, start: u64, n: u64, what: &str) -> Result<Vec<G1Affine>, CeremonyError> {
-        let bytes = self.file.read(section, start * G1_BYTES as u64, n * G1_BYTES as u64)?;
+    fn g1s(
+        &mut self,
+        section: u32,
+        start: u64,
+        n: u64,
+        what: &str,
+    ) -> Result<Vec<G1Affine>, CeremonyError> {
+        let bytes = self
+            .file
+            .read(section, start * G1_BYTES as u64, n * G1_BYTES as u64)?;
         g1_vec(&bytes, &format!("{} {what}", self.path().display()))
     }
 
-    fn g2s(&mut self, section: u32, start: u64, n: u64, what: &str) -> Result<Vec<G2Affine>, CeremonyError> {
-        let bytes = self.file.read(section, start * G2_BYTES as u64, n * G2_BYTES as u64)?;
+    fn g2s(
+        &mut self,
+        section: u32,
+        start: u64,
+        n: u64,
+        what: &str,
+    ) -> Result<Vec<G2Affine>, CeremonyError> {
+        let bytes = self
+            .file
+            .read(section, start * G2_BYTES as u64, n * G2_BYTES as u64)?;
         g2_vec(&bytes, &format!("{} {what}", self.path().display()))
     }
 
@@ -238,8 +254,14 @@ pub fn write_test_ptau(path: &Path, power: u32, seed: u64) -> Result<(), Ceremon
     w.section(1, &header);
     w.section(2, &g1_vec_to_lem(&g1.batch_mul(&tau_pows)));
     w.section(3, &g2_vec_to_lem(&g2.batch_mul(&tau_pows[..n])));
-    w.section(4, &g1_vec_to_lem(&g1.batch_mul(&scaled(alpha, &tau_pows[..n]))));
-    w.section(5, &g1_vec_to_lem(&g1.batch_mul(&scaled(beta, &tau_pows[..n]))));
+    w.section(
+        4,
+        &g1_vec_to_lem(&g1.batch_mul(&scaled(alpha, &tau_pows[..n]))),
+    );
+    w.section(
+        5,
+        &g1_vec_to_lem(&g1.batch_mul(&scaled(beta, &tau_pows[..n]))),
+    );
     w.section(6, &g2_vec_to_lem(&g2.batch_mul(&[beta])));
     w.section(7, &0u32.to_le_bytes());
     w.section(12, &g1_vec_to_lem(&g1.batch_mul(&lag)));

@@ -66,7 +66,9 @@ pub fn to_bytes(rel: &Relation) -> Result<Vec<u8>, CeremonyError> {
         write_row(&mut cons, b)?;
         write_row(&mut cons, c)?;
     }
-    let labels: Vec<u8> = (0..rel.num_vars as u64).flat_map(u64::to_le_bytes).collect();
+    let labels: Vec<u8> = (0..rel.num_vars as u64)
+        .flat_map(u64::to_le_bytes)
+        .collect();
     let mut w = BinWriter::new(b"r1cs", 1, 3);
     w.section(1, &header);
     w.section(2, &cons);
@@ -141,5 +143,8 @@ pub fn read(path: &Path) -> Result<R1csFile, CeremonyError> {
         constraints.push(rows);
     }
     c.finish()?;
-    Ok(R1csFile { header, constraints })
+    Ok(R1csFile {
+        header,
+        constraints,
+    })
 }

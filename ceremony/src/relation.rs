@@ -52,7 +52,8 @@ impl Relation {
         let cs = ConstraintSystem::<Fr>::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
         cs.set_mode(SynthesisMode::Setup);
-        let synth = |e: ark_relations::gr1cs::SynthesisError| CeremonyError::Synthesis(e.to_string());
+        let synth =
+            |e: ark_relations::gr1cs::SynthesisError| CeremonyError::Synthesis(e.to_string());
         match id {
             CircuitId::Policy { depth } => PolicyCircuit::blank(depth)
                 .generate_constraints(cs.clone())

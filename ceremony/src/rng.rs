@@ -164,7 +164,11 @@ impl FfjsChaCha {
             let greatest = self.next_bool();
             let rhs = x * x * x + g2::Config::COEFF_B;
             if let Some(y) = rhs.sqrt() {
-                let y = if greatest ^ fq2_is_negative(&y) { -y } else { y };
+                let y = if greatest ^ fq2_is_negative(&y) {
+                    -y
+                } else {
+                    y
+                };
                 let p = G2Affine::new_unchecked(x, y);
                 return p.mul_bigint(g2::Config::COFACTOR).into_affine();
             }

@@ -170,7 +170,9 @@ impl Zkey {
                 "inconsistent header: {n_vars} variables, {n_public} public, domain {domain_size}"
             )));
         }
-        let bad = |field: &str| CeremonyError::format(what2.clone(), format!("{field} is not a valid curve point"));
+        let bad = |field: &str| {
+            CeremonyError::format(what2.clone(), format!("{field} is not a valid curve point"))
+        };
         let alpha1 = g1_from_lem(c.take(G1_BYTES)?).ok_or_else(|| bad("alpha1"))?;
         let beta1 = g1_from_lem(c.take(G1_BYTES)?).ok_or_else(|| bad("beta1"))?;
         let beta2 = g2_from_lem(c.take(G2_BYTES)?).ok_or_else(|| bad("beta2"))?;
@@ -180,7 +182,13 @@ impl Zkey {
         c.finish()?;
 
         let (nv, np, nd) = (n_vars as u64, n_public as u64, domain_size as u64);
-        let g1_sizes = [(3u32, np + 1, "IC"), (5, nv, "A"), (6, nv, "B1"), (8, nv - np - 1, "C"), (9, nd, "H")];
+        let g1_sizes = [
+            (3u32, np + 1, "IC"),
+            (5, nv, "A"),
+            (6, nv, "B1"),
+            (8, nv - np - 1, "C"),
+            (9, nd, "H"),
+        ];
         for (s, n, label) in g1_sizes {
             let len = f.section_len(s)?;
             if len != n * G1_BYTES as u64 {
@@ -191,7 +199,11 @@ impl Zkey {
             }
         }
         if f.section_len(7)? != nv * G2_BYTES as u64 {
-            return Err(f.err(format!("section 7 (B2) has {} bytes, the header implies {}", f.section_len(7)?, nv * G2_BYTES as u64)));
+            return Err(f.err(format!(
+                "section 7 (B2) has {} bytes, the header implies {}",
+                f.section_len(7)?,
+                nv * G2_BYTES as u64
+            )));
         }
         let ic = g1_vec(&f.section(3)?, &format!("{name} section 3 (IC)"))?;
         let a = g1_vec(&f.section(5)?, &format!("{name} section 5 (A)"))?;
@@ -209,12 +221,21 @@ impl Zkey {
             let matrix = c.u32()?;
             let constraint = c.u32()?;
             let signal = c.u32()?;
-            let value = zkey_coef_from_le(c.take(32)?)
-                .ok_or_else(|| CeremonyError::format(what4.clone(), format!("coefficient {k} not canonical")))?;
+            let value = zkey_coef_from_le(c.take(32)?).ok_or_else(|| {
+                CeremonyError::format(what4.clone(), format!("coefficient {k} not canonical"))
+            })?;
             if matrix > 1 || constraint >= domain_size || signal >= n_vars {
-                return Err(CeremonyError::format(what4.clone(), format!("coefficient {k} out of range")));
+                return Err(CeremonyError::format(
+                    what4.clone(),
+                    format!("coefficient {k} out of range"),
+                ));
             }
-            coefs.push(Coef { matrix, constraint, signal, value });
+            coefs.push(Coef {
+                matrix,
+                constraint,
+                signal,
+                value,
+            });
         }
         c.finish()?;
 
@@ -227,7 +248,13 @@ impl Zkey {
         let mut contributions = Vec::new();
         for i in 0..n {
             let bad = |field: &str| {
-                CeremonyError::format(what10.clone(), format!("contribution #{}: {field} is not a valid curve point", i + 1))
+                CeremonyError::format(
+                    what10.clone(),
+                    format!(
+                        "contribution #{}: {field} is not a valid curve point",
+                        i + 1
+                    ),
+                )
             };
             let delta_after = g1_from_lem(c.take(G1_BYTES)?).ok_or_else(|| bad("deltaAfter"))?;
             let g1_s = g1_from_lem(c.take(G1_BYTES)?).ok_or_else(|| bad("g1_s"))?;
@@ -238,13 +265,19 @@ impl Zkey {
             let ty = c.u32()?;
             let plen = c.u32()? as usize;
             let params = c.take(plen)?;
-            let mut p = Cursor::new(params, format!("{what10}, contribution #{} parameters", i + 1));
+            let mut p = Cursor::new(
+                params,
+                format!("{what10}, contribution #{} parameters", i + 1),
+            );
             let (mut name, mut exp, mut bhash) = (None, None, None);
             let mut last = 0u8;
             while p.pos < params.len() {
                 let t = p.take(1)?[0];
                 if t <= last {
-                    return Err(CeremonyError::format(p.what.clone(), "parameters not sorted"));
+                    return Err(CeremonyError::format(
+                        p.what.clone(),
+                        "parameters not sorted",
+                    ));
                 }
                 last = t;
                 match t {
@@ -258,7 +291,10 @@ impl Zkey {
                         bhash = Some(p.take(l)?.to_vec());
                     }
                     other => {
-                        return Err(CeremonyError::format(p.what.clone(), format!("unknown parameter {other}")))
+                        return Err(CeremonyError::format(
+                            p.what.clone(),
+                            format!("unknown parameter {other}"),
+                        ))
                     }
                 }
             }
@@ -268,16 +304,43 @@ impl Zkey {
                 _ => {
                     return Err(CeremonyError::format(
                         what10.clone(),
-                        format!("contribution #{}: type {ty} without its beacon parameters", i + 1),
+                        format!(
+                            "contribution #{}: type {ty} without its beacon parameters",
+                            i + 1
+                        ),
                     ))
                 }
             };
-            contributions.push(Contribution { delta_after, g1_s, g1_sx, g2_spx, transcript, name, beacon });
+            contributions.push(Contribution {
+                delta_after,
+                g1_s,
+                g1_sx,
+                g2_spx,
+                transcript,
+                name,
+                beacon,
+            });
         }
         c.finish()?;
         Ok(Self {
-            n_vars, n_public, domain_size, alpha1, beta1, beta2, gamma2, delta1, delta2,
-            ic, coefs, a, b1, b2, c: cq, h, cs_hash, contributions,
+            n_vars,
+            n_public,
+            domain_size,
+            alpha1,
+            beta1,
+            beta2,
+            gamma2,
+            delta1,
+            delta2,
+            ic,
+            coefs,
+            a,
+            b1,
+            b2,
+            c: cq,
+            h,
+            cs_hash,
+            contributions,
         })
     }
 

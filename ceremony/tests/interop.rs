@@ -26,7 +26,8 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("zkcredit-ceremony-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("zkcredit-ceremony-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
         Self(dir)
@@ -62,8 +63,15 @@ fn find_snarkjs() -> Option<PathBuf> {
 /// Runs snarkjs; returns (success, stdout + stderr, seconds).
 fn snarkjs(cli: &Path, args: &[&str]) -> (bool, String, f64) {
     let start = Instant::now();
-    let out = Command::new(cli).args(args).output().expect("running snarkjs");
-    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(cli)
+        .args(args)
+        .output()
+        .expect("running snarkjs");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     // snarkjs 0.7 exits 0 on some failures; its verify prints "ZKey Ok!" / "OK!" on success.
     (out.status.success(), log, start.elapsed().as_secs_f64())
 }
@@ -92,9 +100,18 @@ fn ceremony_with_snarkjs_on_policy_d20() {
     r1cs::write(&rel, &r1cs_path).expect("write r1cs");
     let (ok, log, _) = snarkjs(&cli, &["r1cs", "info", s(&r1cs_path)]);
     assert!(ok, "snarkjs r1cs info failed:\n{log}");
-    assert!(log.contains(&format!("# of Wires: {}", rel.num_vars)), "{log}");
-    assert!(log.contains(&format!("# of Constraints: {}", rel.num_constraints())), "{log}");
-    assert!(log.contains(&format!("# of Public Inputs: {}", rel.num_public)), "{log}");
+    assert!(
+        log.contains(&format!("# of Wires: {}", rel.num_vars)),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("# of Constraints: {}", rel.num_constraints())),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("# of Public Inputs: {}", rel.num_public)),
+        "{log}"
+    );
     let back = r1cs::read(&r1cs_path).expect("read r1cs back");
     assert_eq!(back.constraints.len(), rel.num_constraints());
     for (k, rows) in back.constraints.iter().enumerate() {
@@ -108,7 +125,10 @@ fn ceremony_with_snarkjs_on_policy_d20() {
     let ptau_path = dir.path("test.ptau");
     let t = Instant::now();
     write_test_ptau(&ptau_path, power, 7).expect("test ptau");
-    println!("test ptau power {power}: {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "test ptau power {power}: {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     // 3. The initial key: zkcredit's equals snarkjs's.
     let t = Instant::now();
@@ -118,7 +138,10 @@ fn ceremony_with_snarkjs_on_policy_d20() {
     init.write(&z0).expect("write 0000");
     let ours_new = t.elapsed().as_secs_f64();
     let snark0 = dir.path("snark0.zkey");
-    let (ok, log, theirs_new) = snarkjs(&cli, &["zkey", "new", s(&r1cs_path), s(&ptau_path), s(&snark0)]);
+    let (ok, log, theirs_new) = snarkjs(
+        &cli,
+        &["zkey", "new", s(&r1cs_path), s(&ptau_path), s(&snark0)],
+    );
     assert!(ok && snark0.exists(), "snarkjs zkey new failed:\n{log}");
     let theirs = Zkey::read(&snark0).expect("read snarkjs's zkey");
     assert_eq!(theirs, init, "snarkjs zkey new and zkcredit's init differ");
@@ -126,14 +149,22 @@ fn ceremony_with_snarkjs_on_policy_d20() {
     // 4. Contributions: zkcredit, snarkjs, zkcredit, then a zkcredit beacon.
     let t = Instant::now();
     let mut z = Zkey::read(&z0).expect("read 0000");
-    let h1 = phase2::contribute(&mut z, Some("alice (zkcredit)".into()), b"alice's dice").expect("contribute");
+    let h1 = phase2::contribute(&mut z, Some("alice (zkcredit)".into()), b"alice's dice")
+        .expect("contribute");
     let z1 = dir.path("0001.zkey");
     z.write(&z1).expect("write 0001");
     let ours_contribute = t.elapsed().as_secs_f64();
     let z2 = dir.path("0002.zkey");
     let (ok, log, theirs_contribute) = snarkjs(
         &cli,
-        &["zkey", "contribute", s(&z1), s(&z2), "--name=bob (snarkjs)", "-e=bob's entropy"],
+        &[
+            "zkey",
+            "contribute",
+            s(&z1),
+            s(&z2),
+            "--name=bob (snarkjs)",
+            "-e=bob's entropy",
+        ],
     );
     assert!(ok && z2.exists(), "snarkjs zkey contribute failed:\n{log}");
     let mut z = Zkey::read(&z2).expect("read 0002");
@@ -143,13 +174,25 @@ fn ceremony_with_snarkjs_on_policy_d20() {
     let z3 = dir.path("0003.zkey");
     z.write(&z3).expect("write 0003");
     let beacon = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-    phase2::beacon(&mut z, Some("final beacon".into()), &hex::decode(beacon).expect("hex"), 10).expect("beacon");
+    phase2::beacon(
+        &mut z,
+        Some("final beacon".into()),
+        &hex::decode(beacon).expect("hex"),
+        10,
+    )
+    .expect("beacon");
     let fin = dir.path("final.zkey");
     z.write(&fin).expect("write final");
 
     // 5. Both verifiers accept the final key.
-    let (ok, log, theirs_verify) = snarkjs(&cli, &["zkey", "verify", s(&r1cs_path), s(&ptau_path), s(&fin)]);
-    assert!(ok && log.contains("ZKey Ok!"), "snarkjs zkey verify rejected the final key:\n{log}");
+    let (ok, log, theirs_verify) = snarkjs(
+        &cli,
+        &["zkey", "verify", s(&r1cs_path), s(&ptau_path), s(&fin)],
+    );
+    assert!(
+        ok && log.contains("ZKey Ok!"),
+        "snarkjs zkey verify rejected the final key:\n{log}"
+    );
     // zkcredit's verify recomputes the initial key (as snarkjs's does): its time is that of
     // `zkey new` above plus the checks timed here.
     let t = Instant::now();
@@ -159,16 +202,33 @@ fn ceremony_with_snarkjs_on_policy_d20() {
     let ours_verify = ours_new + t.elapsed().as_secs_f64();
     assert_eq!(transcript.contributions.len(), 4);
     assert!(transcript.contributions[3].beacon.is_some());
-    assert_eq!(transcript.contributions[1].name.as_deref(), Some("bob (snarkjs)"));
+    assert_eq!(
+        transcript.contributions[1].name.as_deref(),
+        Some("bob (snarkjs)")
+    );
 
     // A snarkjs beacon is accepted by zkcredit too.
     let fin_s = dir.path("final-snarkjs-beacon.zkey");
-    let (ok, log, _) = snarkjs(&cli, &["zkey", "beacon", s(&z3), s(&fin_s), beacon, "10", "-n=snarkjs beacon"]);
+    let (ok, log, _) = snarkjs(
+        &cli,
+        &[
+            "zkey",
+            "beacon",
+            s(&z3),
+            s(&fin_s),
+            beacon,
+            "10",
+            "-n=snarkjs beacon",
+        ],
+    );
     assert!(ok && fin_s.exists(), "snarkjs zkey beacon failed:\n{log}");
     let zs = Zkey::read(&fin_s).expect("read snarkjs beacon");
     verify(&zs, &init_again).expect("zkcredit accepts snarkjs's beacon");
     // The same beacon on the same key gives the same key, whoever computes it.
-    assert_eq!(zs.delta1, final_key.delta1, "zkcredit and snarkjs beacons differ");
+    assert_eq!(
+        zs.delta1, final_key.delta1,
+        "zkcredit and snarkjs beacons differ"
+    );
 
     println!(
         "policy-d20 phase 2 (one run, machine shared): zkey new zkcredit {ours_new:.1} s / snarkjs {theirs_new:.1} s; \
@@ -187,24 +247,43 @@ fn ceremony_with_snarkjs_on_policy_d20() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let world = sample::sample_world(20, &mut rng).expect("sample");
     let input = world.input().expect("input");
-    let env: Envelope = zkcredit_prover::prove_policy(&keys, &input, &mut rng).expect("prove with ceremony keys");
+    let env: Envelope =
+        zkcredit_prover::prove_policy(&keys, &input, &mut rng).expect("prove with ceremony keys");
     keys.verifier.verify(&env).expect("verify");
     let out = dir.path("snarkjs-proof");
     std::fs::create_dir_all(&out).expect("dir");
-    let write = |name: &str, v: serde_json::Value| std::fs::write(out.join(name), v.to_string()).expect("write json");
-    write("verification_key.json", snarkjs::verification_key_json(keys.verifier.vk()));
+    let write = |name: &str, v: serde_json::Value| {
+        std::fs::write(out.join(name), v.to_string()).expect("write json")
+    };
+    write(
+        "verification_key.json",
+        snarkjs::verification_key_json(keys.verifier.vk()),
+    );
     write("proof.json", snarkjs::proof_json(&env.proof));
     write("public.json", snarkjs::public_json(&env.public_inputs));
     let (ok, log, _) = snarkjs(
         &cli,
-        &["groth16", "verify", s(&out.join("verification_key.json")), s(&out.join("public.json")), s(&out.join("proof.json"))],
+        &[
+            "groth16",
+            "verify",
+            s(&out.join("verification_key.json")),
+            s(&out.join("public.json")),
+            s(&out.join("proof.json")),
+        ],
     );
-    assert!(ok && log.contains("OK"), "snarkjs rejected a proof made with ceremony keys:\n{log}");
+    assert!(
+        ok && log.contains("OK"),
+        "snarkjs rejected a proof made with ceremony keys:\n{log}"
+    );
     // snarkjs's own export of the verification key is ours.
     let vk_theirs = out.join("vk_theirs.json");
-    let (ok, log, _) = snarkjs(&cli, &["zkey", "export", "verificationkey", s(&fin), s(&vk_theirs)]);
+    let (ok, log, _) = snarkjs(
+        &cli,
+        &["zkey", "export", "verificationkey", s(&fin), s(&vk_theirs)],
+    );
     assert!(ok, "{log}");
-    let theirs: serde_json::Value = serde_json::from_slice(&std::fs::read(&vk_theirs).expect("vk")).expect("json");
+    let theirs: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&vk_theirs).expect("vk")).expect("json");
     let ours = snarkjs::verification_key_json(keys.verifier.vk());
     for field in ["vk_alpha_1", "vk_beta_2", "vk_gamma_2", "vk_delta_2", "IC"] {
         assert_eq!(theirs[field], ours[field], "{field}");
@@ -233,17 +312,34 @@ fn ceremony_with_snarkjs_on_policy_d20() {
     bad.contributions[1].g1_sx = (bad.contributions[1].g1_sx.into_group().double()).into_affine();
     let bad_c = dir.path("bad-contribution.zkey");
     bad.write(&bad_c).expect("write");
-    let err = verify(&Zkey::read(&bad_c).expect("read"), &init_again).expect_err("tampered contribution accepted");
-    assert!(matches!(err, CeremonyError::Contribution { index: 2, .. }), "{err}");
-    let (ok, log, _) = snarkjs(&cli, &["zkey", "verify", "init", s(&z0), s(&ptau_path), s(&bad_c)]);
-    assert!(!(ok && log.contains("ZKey Ok!")), "snarkjs accepted a tampered contribution:\n{log}");
+    let err = verify(&Zkey::read(&bad_c).expect("read"), &init_again)
+        .expect_err("tampered contribution accepted");
+    assert!(
+        matches!(err, CeremonyError::Contribution { index: 2, .. }),
+        "{err}"
+    );
+    let (ok, log, _) = snarkjs(
+        &cli,
+        &["zkey", "verify", "init", s(&z0), s(&ptau_path), s(&bad_c)],
+    );
+    assert!(
+        !(ok && log.contains("ZKey Ok!")),
+        "snarkjs accepted a tampered contribution:\n{log}"
+    );
 
     let mut bad = final_key.clone();
     bad.h[5] = (bad.h[5].into_group().double()).into_affine();
     let bad_h = dir.path("bad-point.zkey");
     bad.write(&bad_h).expect("write");
-    let err = verify(&Zkey::read(&bad_h).expect("read"), &init_again).expect_err("tampered point accepted");
+    let err = verify(&Zkey::read(&bad_h).expect("read"), &init_again)
+        .expect_err("tampered point accepted");
     assert!(err.to_string().contains("section 9 (H)"), "{err}");
-    let (ok, log, _) = snarkjs(&cli, &["zkey", "verify", "init", s(&z0), s(&ptau_path), s(&bad_h)]);
-    assert!(!(ok && log.contains("ZKey Ok!")), "snarkjs accepted a tampered H point:\n{log}");
+    let (ok, log, _) = snarkjs(
+        &cli,
+        &["zkey", "verify", "init", s(&z0), s(&ptau_path), s(&bad_h)],
+    );
+    assert!(
+        !(ok && log.contains("ZKey Ok!")),
+        "snarkjs accepted a tampered H point:\n{log}"
+    );
 }

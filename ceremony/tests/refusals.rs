@@ -14,7 +14,8 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("zkcredit-ceremony-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("zkcredit-ceremony-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
         Self(dir)
@@ -45,7 +46,10 @@ fn every_refusal_names_its_reason() {
     let small = dir.path("small.ptau");
     write_test_ptau(&small, power - 1, 1).expect("ptau");
     let err = new_zkey(&rel, &mut Ptau::open(&small).expect("open")).expect_err("too small");
-    assert!(err.to_string().contains("needs a Powers of Tau of power"), "{err}");
+    assert!(
+        err.to_string().contains("needs a Powers of Tau of power"),
+        "{err}"
+    );
 
     let mut z = init.clone();
     phase2::contribute(&mut z, Some("a".into()), b"x").expect("contribute");
@@ -85,10 +89,17 @@ fn every_refusal_names_its_reason() {
     let mut bad = z.clone();
     bad.contributions[0].transcript[0] ^= 1;
     let err = verify_chain(&bad).expect_err("broken chain");
-    assert!(matches!(err, CeremonyError::Contribution { index: 1, .. }), "{err}");
+    assert!(
+        matches!(err, CeremonyError::Contribution { index: 1, .. }),
+        "{err}"
+    );
     // A contribution whose delta does not follow its key.
     let mut bad = z.clone();
-    bad.contributions[1].delta_after = bad.contributions[1].delta_after.into_group().double().into_affine();
+    bad.contributions[1].delta_after = bad.contributions[1]
+        .delta_after
+        .into_group()
+        .double()
+        .into_affine();
     let err = verify_chain(&bad).expect_err("delta not following");
     assert!(err.to_string().contains("contribution #2"), "{err}");
     // A beacon whose key is not the beacon's.
@@ -122,16 +133,23 @@ fn every_refusal_names_its_reason() {
     let kdir = dir.path("keys");
     keys.save(&kdir).expect("save");
     let keys = zkcredit_prover::ProvingKeys::load(&kdir).expect("load");
-    assert_eq!(keys.prover.reduction, zkcredit_verifier::QapReduction::Circom);
     assert_eq!(
-        keys.meta.ceremony.as_ref().map(|c| c.transcript_hash.clone()),
+        keys.prover.reduction,
+        zkcredit_verifier::QapReduction::Circom
+    );
+    assert_eq!(
+        keys.meta
+            .ceremony
+            .as_ref()
+            .map(|c| c.transcript_hash.clone()),
         Some(t.transcript_hash.clone())
     );
     use rand::SeedableRng;
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
     let me = zkcredit_circuits::identity::Identity::random(&mut rng);
     let mut tree = zkcredit_circuits::merkle::MerkleTree::new(4).expect("tree");
-    tree.append(zkcredit_circuits::Fr::from(9u64)).expect("append");
+    tree.append(zkcredit_circuits::Fr::from(9u64))
+        .expect("append");
     let i = tree.append(me.commitment()).expect("append");
     let input = zkcredit_prover::MembershipInput {
         identity: &me,

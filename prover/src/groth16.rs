@@ -183,15 +183,14 @@ impl CachedProver {
         //    A B - C on the odd powers of a 2n-th root of unity (see `qap_circom`).
         let step = Instant::now();
         let h = match self.reduction {
-            QapReduction::Libsnark => LibsnarkReduction::witness_map_from_matrices::<
-                Fr,
-                GeneralEvaluationDomain<Fr>,
-            >(
-                &self.matrices,
-                self.num_instance_variables,
-                self.num_constraints,
-                &full,
-            ),
+            QapReduction::Libsnark => {
+                LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+                    &self.matrices,
+                    self.num_instance_variables,
+                    self.num_constraints,
+                    &full,
+                )
+            }
             QapReduction::Circom => crate::qap_circom::witness_map(
                 &self.matrices,
                 self.num_instance_variables,

@@ -27,7 +27,11 @@ use rayon::prelude::*;
 
 fn evaluate(row: &[(Fr, usize)], z: &[Fr]) -> Fr {
     row.iter().fold(Fr::zero(), |acc, (coeff, i)| {
-        acc + if coeff.is_one() { z[*i] } else { *coeff * z[*i] }
+        acc + if coeff.is_one() {
+            z[*i]
+        } else {
+            *coeff * z[*i]
+        }
     })
 }
 
@@ -71,17 +75,25 @@ pub fn witness_map(
     let [a_m, b_m, _c_m] = matrices else {
         return Err(SynthesisError::Unsatisfiable);
     };
-    if a_m.len() != num_constraints || b_m.len() != num_constraints || z.len() < num_instance_variables
+    if a_m.len() != num_constraints
+        || b_m.len() != num_constraints
+        || z.len() < num_instance_variables
     {
         return Err(SynthesisError::Unsatisfiable);
     }
-    if a_m.iter().chain(b_m.iter()).flatten().any(|(_, i)| *i >= z.len()) {
+    if a_m
+        .iter()
+        .chain(b_m.iter())
+        .flatten()
+        .any(|(_, i)| *i >= z.len())
+    {
         return Err(SynthesisError::Unsatisfiable);
     }
     let n = domain_size(num_constraints, num_instance_variables);
     let domain =
         Radix2EvaluationDomain::<Fr>::new(n).ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
-    let w2n = Fr::get_root_of_unity((2 * n) as u64).ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
+    let w2n =
+        Fr::get_root_of_unity((2 * n) as u64).ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
 
     let mut a = vec![Fr::zero(); n];
     let mut b = vec![Fr::zero(); n];
