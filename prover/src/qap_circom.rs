@@ -1,11 +1,12 @@
 //! circom's QAP reduction, the one snarkjs `.zkey` proving keys are made for.
 //!
 //! With `n` the evaluation domain (constraints plus public inputs plus one, rounded up to a
-//! power of two) and `w` a primitive `2n`-th root of unity, snarkjs's H query holds, for
-//! `i < n`, the points that make `sum_i h_i H_i` equal `h(tau) t(tau) / delta`, where the
-//! `h_i` are the values of `A(X) B(X) - C(X)` at the **odd** powers `w^(2i+1)` — the coset
-//! `w * <w^2>` of the domain. On that coset the vanishing polynomial `X^n - 1` is the constant
-//! `-2`, which the key already absorbs, so no division happens here.
+//! power of two) and `w` a primitive `2n`-th root of unity, snarkjs's H query holds
+//! `H_i = L_{2i+1}(tau) / delta`, the odd-indexed Lagrange basis of the size-`2n` domain.
+//! `A(X) B(X) - C(X) = h(X) t(X)` has degree below `2n` and vanishes on the even points (the
+//! domain), so `h(tau) t(tau) = sum_i (AB - C)(w^(2i+1)) L_{2i+1}(tau)`: the scalars are the
+//! values of `A B - C` at the **odd** powers `w^(2i+1)` — the coset `w * <w^2>` of the
+//! domain — and no division by `t` happens here.
 //!
 //! arkworks' `LibsnarkReduction` instead divides by `Z` on a multiplicative coset; its keys
 //! hold other H points, and the two reductions are not interchangeable: a key records which
