@@ -136,8 +136,14 @@ pub fn new_zkey(rel: &Relation, ptau: &mut Ptau) -> Result<Zkey, CeremonyError> 
             combine(&tk),
         )
     };
+    // arkworks' MSM recurses through nested rayon joins: give the workers room (the default
+    // 2 MiB stacks overflow on the policy circuit's widest columns).
     #[cfg(feature = "parallel")]
-    let pts: Vec<_> = (0..n_vars).into_par_iter().map(per_var).collect();
+    let pts: Vec<_> = rayon::ThreadPoolBuilder::new()
+        .stack_size(64 << 20)
+        .build()
+        .map_err(|e| CeremonyError::Invalid(format!("starting worker threads: {e}")))?
+        .install(|| (0..n_vars).into_par_iter().map(per_var).collect());
     #[cfg(not(feature = "parallel"))]
     let pts: Vec<_> = (0..n_vars).map(per_var).collect();
     let a = G1Projective::normalize_batch(&pts.iter().map(|t| t.0).collect::<Vec<_>>());
