@@ -3,6 +3,7 @@
 use crate::output::println;
 use anyhow::{Context, Result};
 use serde::Serialize;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use zkcredit_circuits::circuit::{stats, CircuitStats};
 use zkcredit_circuits::merkle::DEFAULT_DEPTH;
@@ -10,13 +11,54 @@ use zkcredit_circuits::statement::CircuitId;
 
 /// Arguments of `zkcredit circuits`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    export: Option<Export>,
     /// Tree depths to report besides the default 20 (repeat or separate with commas).
     #[arg(long, value_delimiter = ',', value_parser = crate::files::parse_depth)]
     depth: Vec<u64>,
     /// Print a JSON array instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+/// `zkcredit circuits export-r1cs`.
+#[derive(Debug, clap::Subcommand)]
+enum Export {
+    /// Write a circuit's relation in circom's binary .r1cs format (for snarkjs ceremonies).
+    ExportR1cs {
+        /// The circuit.
+        #[arg(long, value_enum)]
+        circuit: crate::setup_cmd::Circuit,
+        /// Merkle tree depth (capacity in bits).
+        #[arg(long, default_value_t = DEFAULT_DEPTH as u64,
+              value_parser = crate::files::parse_depth)]
+        depth: u64,
+        /// The .r1cs file to write.
+        #[arg(long, value_name = "FILE.r1cs")]
+        out: PathBuf,
+    },
+}
+
+fn export_r1cs(
+    circuit: crate::setup_cmd::Circuit,
+    depth: u64,
+    out: &std::path::Path,
+) -> Result<ExitCode> {
+    let id = circuit.id(usize::try_from(depth).context("depth")?);
+    let rel = zkcredit_ceremony::Relation::of(id).with_context(|| format!("synthesizing {id}"))?;
+    zkcredit_ceremony::r1cs::write(&rel, out).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println(&serde_json::to_string_pretty(&serde_json::json!({
+        "circuit": id.to_string(),
+        "r1cs": out.display().to_string(),
+        "wires": rel.num_vars,
+        "constraints": rel.num_constraints(),
+        "public_inputs": rel.num_public,
+        "domain_size": rel.domain_size(),
+        "ptau_power_needed": rel.domain_power() + 1,
+    }))?)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Serialize)]
@@ -57,6 +99,14 @@ fn row(s: &CircuitStats) -> Row {
 
 /// Runs `zkcredit circuits`.
 pub fn run(args: &Args) -> Result<ExitCode> {
+    if let Some(Export::ExportR1cs {
+        circuit,
+        depth,
+        out,
+    }) = &args.export
+    {
+        return export_r1cs(*circuit, *depth, out);
+    }
     let mut depths = vec![DEFAULT_DEPTH];
     for d in &args.depth {
         let d = usize::try_from(*d).context("depth")?;

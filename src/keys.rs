@@ -13,12 +13,34 @@ fn warn_insecure(dir: &Path) {
     );
 }
 
+/// Says where ceremony keys came from (their transcript hash); other keys say nothing more
+/// than the insecure warning.
+fn note_ceremony(dir: &Path) {
+    let Ok(text) = std::fs::read(dir.join(zkcredit_verifier::META_FILE)) else {
+        return;
+    };
+    let Ok(meta) = serde_json::from_slice::<zkcredit_verifier::KeyMeta>(&text) else {
+        return;
+    };
+    if let Some(c) = meta.ceremony {
+        eprintln!(
+            "note: {} holds keys from a multi-party ceremony ({} contributions{}), transcript \
+             hash {}",
+            dir.display(),
+            c.contributions.len(),
+            if c.beacon { ", closed by a beacon" } else { "" },
+            c.transcript_hash
+        );
+    }
+}
+
 /// Loads a verifying key (`meta.json`, `verifying_key.bin`).
 pub fn load_verifier(dir: &Path) -> Result<VerifierKey> {
     let key = VerifierKey::load(dir).map_err(|e| anyhow!("keys {}: {e}", dir.display()))?;
     if key.is_insecure() {
         warn_insecure(dir);
     }
+    note_ceremony(dir);
     Ok(key)
 }
 
@@ -27,6 +49,16 @@ pub fn load_prover(dir: &Path) -> Result<ProvingKeys> {
     let keys = ProvingKeys::load(dir).map_err(|e| anyhow!("keys {}: {e}", dir.display()))?;
     if keys.is_insecure() {
         warn_insecure(dir);
+    }
+    if let Some(c) = &keys.meta.ceremony {
+        eprintln!(
+            "note: {} holds keys from a multi-party ceremony ({} contributions{}), transcript \
+             hash {}",
+            dir.display(),
+            c.contributions.len(),
+            if c.beacon { ", closed by a beacon" } else { "" },
+            c.transcript_hash
+        );
     }
     Ok(keys)
 }

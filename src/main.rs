@@ -4,6 +4,7 @@
 //! 2 malformed input or usage.
 
 mod bench_cmd;
+mod ceremony_cmd;
 mod circuits_cmd;
 mod credential_cmd;
 mod demo_cmd;
@@ -63,6 +64,9 @@ enum Command {
     Demo(demo_cmd::Args),
     /// Serve a ledger over HTTP/JSON as the co-op's node (API v1, dashboard, metrics).
     Node(node_cmd::Args),
+    /// Multi-party trusted setup in snarkjs .zkey format: init, contribute, beacon, verify, import.
+    #[command(subcommand)]
+    Ceremony(ceremony_cmd::Command),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
         Command::Ledger(args) => ledger_cmd::run(&args),
         Command::Demo(args) => demo_cmd::run(&args),
         Command::Node(args) => node_cmd::run(&args),
+        Command::Ceremony(cmd) => ceremony_cmd::run(&cmd),
     };
     match result {
         Ok(code) => code,

@@ -5,7 +5,7 @@
 //! (same reduction, same formulas), so the unchanged verifier accepts it; the difference is
 //! where the time goes. Every step is timed ([`ProveTimings`]) for `docs/performance.md`.
 
-use crate::ProveError;
+use crate::{ProveError, QapReduction};
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{PrimeField, UniformRand};
@@ -161,6 +161,9 @@ pub struct CachedProver {
     /// Whether the quotient and the MSMs for `A` and `B` run side by side (the default);
     /// off only to measure what overlapping them gains.
     pub overlap: bool,
+    /// The QAP reduction the key was made for: libsnark's (`zkcredit setup`, the default) or
+    /// circom's (keys imported from a snarkjs `.zkey`).
+    pub reduction: QapReduction,
     r1cs: R1csMatrices,
     /// Indexes (into the full assignment) of the variables with a B-query point.
     b_index: Vec<usize>,
@@ -225,6 +228,7 @@ impl CachedProver {
         Ok(Self {
             msm: MsmImpl::BatchAffine,
             overlap: true,
+            reduction: QapReduction::Libsnark,
             r1cs,
             b_index,
             b_g2_bases,
@@ -246,12 +250,24 @@ impl CachedProver {
     /// # Errors
     /// [`ProveError::Synthesis`] when the domain is too small or the assignment does not fit.
     pub fn quotient(&self, full: &[Fr]) -> Result<Vec<Fr>, ProveError> {
-        LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
-            &self.r1cs.matrices,
-            self.r1cs.num_instance_variables,
-            self.r1cs.num_constraints,
-            full,
-        )
+        match self.reduction {
+            QapReduction::Libsnark => {
+                LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+                    &self.r1cs.matrices,
+                    self.r1cs.num_instance_variables,
+                    self.r1cs.num_constraints,
+                    full,
+                )
+            }
+            // circom's values of A·B − C on the odd powers of a 2n-th root of unity, which a
+            // snarkjs `.zkey`'s H query is made for (see `qap_circom`).
+            QapReduction::Circom => crate::qap_circom::witness_map(
+                &self.r1cs.matrices,
+                self.r1cs.num_instance_variables,
+                self.r1cs.num_constraints,
+                full,
+            ),
+        }
         .map_err(|e| ProveError::Synthesis(e.to_string()))
     }
 

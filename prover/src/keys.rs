@@ -159,6 +159,8 @@ pub fn setup(id: CircuitId, seed: Option<u64>) -> Result<ProvingKeys, ProveError
         insecure,
         seed,
         created_at: unix_now(),
+        ceremony: None,
+        qap: zkcredit_verifier::QapReduction::Libsnark,
     };
     Ok(ProvingKeys {
         id,
@@ -273,8 +275,54 @@ impl ProvingKeys {
                 pk_path.display()
             )));
         }
-        let prover = CachedProver::from_matrices(&pk, matrices)
+        let mut prover = CachedProver::from_matrices(&pk, matrices)
             .map_err(|e| ProveError::Keys(format!("{}: {e}", pk_path.display())))?;
+        prover.reduction = meta.qap;
+        Ok(Self {
+            id,
+            pk,
+            verifier,
+            meta,
+            prover,
+        })
+    }
+
+    /// Keys from a multi-party phase-2 ceremony (a verified snarkjs `.zkey`, see
+    /// `zkcredit-ceremony`): not insecure, marked with the ceremony's transcript, and proving
+    /// with circom's QAP reduction, which the `.zkey`'s H query is made for.
+    ///
+    /// # Errors
+    /// [`ProveError::Keys`] if the key does not fit the circuit's shape.
+    pub fn from_ceremony(
+        id: CircuitId,
+        pk: ProvingKey<Bn254>,
+        ceremony: zkcredit_verifier::CeremonyProvenance,
+    ) -> Result<Self, ProveError> {
+        if pk.vk.gamma_abc_g1.len() != id.num_public_inputs() + 1 {
+            return Err(ProveError::Keys(format!(
+                "the key has {} public inputs, {id} has {}",
+                pk.vk.gamma_abc_g1.len().saturating_sub(1),
+                id.num_public_inputs()
+            )));
+        }
+        let verifier = VerifierKey::from_vk(id.to_string(), pk.vk.clone(), false);
+        let mut prover = CachedProver::from_matrices(&pk, synthesize(id)?)?;
+        prover.reduction = zkcredit_verifier::QapReduction::Circom;
+        let meta = KeyMeta {
+            format: KEYS_FORMAT.to_string(),
+            circuit: id.to_string(),
+            num_public_inputs: id.num_public_inputs(),
+            vk_hash: verifier.vk_hash_hex(),
+            pk_hash: Some(hex::encode(blake2b256(&pk_file::encode(
+                &pk,
+                prover.matrices(),
+            )?))),
+            insecure: false,
+            seed: None,
+            created_at: unix_now(),
+            ceremony: Some(ceremony),
+            qap: zkcredit_verifier::QapReduction::Circom,
+        };
         Ok(Self {
             id,
             pk,

@@ -28,6 +28,7 @@ mod keys;
 pub mod msm;
 pub mod pk_file;
 mod prove;
+pub mod qap_circom;
 pub mod sample;
 
 pub use error::ProveError;
@@ -35,4 +36,4 @@ pub use keys::{setup, KeyCheck, ProvingKeys, Shape};
 pub use prove::{
     check_membership, check_policy, prove_membership, prove_policy, MembershipInput, PolicyInput,
 };
-pub use zkcredit_verifier::{Envelope, VerifierKey};
+pub use zkcredit_verifier::{Envelope, QapReduction, VerifierKey};

@@ -49,6 +49,45 @@ pub struct KeyMeta {
     /// Creation time, unix seconds.
     #[serde(default)]
     pub created_at: Option<u64>,
+    /// For keys imported from a multi-party phase-2 ceremony: which one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceremony: Option<CeremonyProvenance>,
+    /// The QAP reduction the proving key was made for (absent: `libsnark`).
+    #[serde(default, skip_serializing_if = "QapReduction::is_libsnark")]
+    pub qap: QapReduction,
+}
+
+/// Where ceremony keys came from: the snarkjs `.zkey` transcript they were imported from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CeremonyProvenance {
+    /// Hex BLAKE2b-512 of the whole transcript: the circuit hash followed by every
+    /// contribution's public key (what the next contribution would chain from).
+    pub transcript_hash: String,
+    /// Hex BLAKE2b-512 circuit hash of the `.zkey` (relation and Powers of Tau).
+    pub circuit_hash: String,
+    /// Hex BLAKE2b-512 contribution hashes, in order, as participants published them.
+    pub contributions: Vec<String>,
+    /// Whether the last contribution is a random beacon.
+    pub beacon: bool,
+}
+
+/// How a proving key turns R1CS into a QAP: the H query differs between the two.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QapReduction {
+    /// arkworks' `LibsnarkReduction` (keys from `zkcredit setup`).
+    #[default]
+    Libsnark,
+    /// circom's reduction over the odd powers of a `2n`-th root of unity (snarkjs `.zkey`).
+    Circom,
+}
+
+impl QapReduction {
+    /// Whether this is the default, libsnark's reduction.
+    #[must_use]
+    pub fn is_libsnark(&self) -> bool {
+        *self == Self::Libsnark
+    }
 }
 
 /// A verifying key bound to its circuit id and pinned by the hash of its encoding.

@@ -53,7 +53,8 @@ mod verify;
 pub use batch::BatchError;
 pub use error::VerifyError;
 pub use keys::{
-    blake2b256, KeyMeta, VerifierKey, KEYS_FORMAT, META_FILE, PROVING_KEY_FILE, VERIFYING_KEY_FILE,
+    blake2b256, CeremonyProvenance, KeyMeta, QapReduction, VerifierKey, KEYS_FORMAT, META_FILE,
+    PROVING_KEY_FILE, VERIFYING_KEY_FILE,
 };
 pub use proof::{Envelope, ProofFile, PROOF_BYTES, PROOF_FORMAT};
 
