@@ -17,7 +17,7 @@ use ark_relations::gr1cs::{
 };
 use ark_relations::utils::matrix::Matrix;
 use ark_std::rand::{CryptoRng, RngCore};
-use std::time::{Duration, Instant};
+use web_time::{Duration, Instant};
 
 /// Where one proof's time went.
 #[derive(Clone, Copy, Debug, Default)]
