@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the wallet for the browser: the wasm32 crate, then its JS bindings into wallet/www/pkg.
+# Needs: rustup target add wasm32-unknown-unknown; wasm-bindgen-cli of exactly the version of
+# the `wasm-bindgen` crate in Cargo.lock (see docs/wallet.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3}' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}') || true
+if [ "$want" != "$have" ]; then
+  echo "wasm-bindgen-cli $want is needed (found: ${have:-none}):" >&2
+  echo "  cargo install wasm-bindgen-cli --version $want" >&2
+  exit 1
+fi
+target_dir=${CARGO_TARGET_DIR:-target}
+cargo build -p zkcredit-wallet --lib --release --target wasm32-unknown-unknown
+wasm-bindgen --target web --no-typescript --out-dir wallet/www/pkg \
+  "$target_dir/wasm32-unknown-unknown/release/zkcredit_wallet.wasm"
+ls -l wallet/www/pkg
