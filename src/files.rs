@@ -12,9 +12,8 @@ use zkcredit_circuits::field::from_decimal;
 use zkcredit_circuits::prelude::*;
 use zkcredit_verifier::{Envelope, ProofFile};
 
-pub use zkcredit_circuits::files::{IdentityFile, RegistryFile, REGISTRY_FORMAT};
+pub use zkcredit_circuits::files::{IdentityFile, RegistryFile};
 
-pub use zkcredit_verifier::encoding::TEXT_LABEL;
 
 /// Reads a file's bytes, naming the file on failure.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
@@ -89,11 +88,6 @@ pub fn parse_text_or_fr(flag: &str, s: &str) -> Result<Fr> {
     zkcredit_verifier::encoding::text_or_fr(s).map_err(|e| anyhow!("{flag}: {e}"))
 }
 
-/// `BLAKE2b-256(TEXT_LABEL ‖ text)` reduced into the field.
-pub fn hash_text(s: &str) -> Fr {
-    zkcredit_verifier::encoding::hash_text(s)
-}
-
 /// Reads an identity file and checks the commitment against the secret.
 pub fn read_identity(path: &Path) -> Result<Identity> {
     let f: IdentityFile = read_json(path, "identity")?;
@@ -162,6 +156,7 @@ pub fn unix_now() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zkcredit_verifier::encoding::hash_text;
 
     #[test]
     fn text_or_field_element() {

@@ -5,6 +5,17 @@ use crate::{keys, wallet};
 use wasm_bindgen::prelude::*;
 use zkcredit_prover::ProvingKeys;
 
+/// Starts the rayon thread pool on `n` Web Workers (the `threads` build only); await it once
+/// before proving.
+#[cfg(feature = "threads")]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
+/// Whether this build proves on several threads.
+#[wasm_bindgen(js_name = hasThreads)]
+pub fn has_threads() -> bool {
+    cfg!(feature = "threads")
+}
+
 fn json<T: serde::Serialize>(value: &T) -> Result<String, JsError> {
     serde_json::to_string(value).map_err(|e| JsError::new(&e.to_string()))
 }

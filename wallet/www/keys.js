@@ -39,7 +39,8 @@ async function cachedFile(base, file, hash, check) {
 
 /**
  * Loads the keys directory at `base` (a URL): `{meta, metaBytes, vk, pk, downloaded}` where
- * `downloaded` counts the key bytes that came over the network (0 when both were cached).
+ * `downloaded` counts the key-file bytes that came over the network (0 when both were cached;
+ * meta.json, a few hundred bytes, is always fetched).
  */
 export async function loadKeyFiles(wasm, base) {
   const metaBytes = await fetchBytes(`${base}/meta.json`);
@@ -50,5 +51,5 @@ export async function loadKeyFiles(wasm, base) {
     if (h !== meta.vk_hash) throw new Error(`verifying_key.bin: BLAKE2b-256 ${h}, meta.json publishes ${meta.vk_hash}`);
   });
   const pk = await cachedFile(base, 'proving_key.bin', meta.pk_hash, (b) => wasm.checkProvingKey(metaBytes, b));
-  return { meta, metaBytes, vk: vk.bytes, pk: pk.bytes, downloaded: metaBytes.length + vk.downloaded + pk.downloaded };
+  return { meta, metaBytes, vk: vk.bytes, pk: pk.bytes, downloaded: vk.downloaded + pk.downloaded };
 }

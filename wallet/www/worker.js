@@ -6,10 +6,19 @@
 // Messages out: {id, progress: {stage, percent}} while working, then {id, ok: result} or
 //               {id, error: message}.
 
-import init, * as wasm from './pkg/zkcredit_wallet.js';
 import { loadKeyFiles } from './keys.js';
 
-const ready = init();
+// `worker.js?threads=N` asks for the multi-threaded build (wallet/build.sh --threads) on N
+// workers; it needs SharedArrayBuffer, i.e. a cross-origin-isolated page (COOP/COEP).
+const threads = Number(new URL(self.location.href).searchParams.get('threads') || 0);
+let wasm;
+const ready = (async () => {
+  const multi = threads > 1 && self.crossOriginIsolated;
+  wasm = await import(multi ? './pkg-threads/zkcredit_wallet.js' : './pkg/zkcredit_wallet.js');
+  await wasm.default();
+  if (multi) await wasm.initThreadPool(threads);
+  return { threads: multi ? threads : 1 };
+})();
 const provers = new Map(); // keys base URL -> {prover, files, loadMs, downloaded}
 
 function progress(id, stage, percent) {
@@ -33,7 +42,7 @@ async function handle({ id, op, base, request, proof }) {
   switch (op) {
     case 'keys': {
       const k = await keys(id, base);
-      return { circuit: k.prover.circuit, insecure: k.prover.insecure, downloaded: k.downloaded, loadMs: k.loadMs };
+      return { circuit: k.prover.circuit, insecure: k.prover.insecure, downloaded: k.downloaded, loadMs: k.loadMs, threads: (await ready).threads };
     }
     case 'prove-policy':
     case 'prove-membership': {

@@ -7,6 +7,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { startServer } from './server.mjs';
 import { makeKeys, makeWorld, issue, launch, run, DEPTH, WWW, STANDARD_POLICY } from './world.mjs';
 
@@ -26,12 +27,23 @@ const request = {
 
 const server = await startServer(world);
 const browser = await launch();
-let browserResult;
-try {
+async function inBrowser(threads) {
   const page = await browser.newPage();
-  await page.goto(`${server.url}/bench.html`);
-  await page.waitForFunction(() => window.benchReady === true);
-  browserResult = await page.evaluate(([r, n]) => window.runBench('/keys/policy', r, n), [request, runs]);
+  try {
+    await page.goto(`${server.url}/bench.html?threads=${threads}`);
+    await page.waitForFunction(() => window.benchReady === true);
+    return await page.evaluate(([r, n]) => window.runBench('/keys/policy', r, n), [request, runs]);
+  } finally {
+    await page.close();
+  }
+}
+let browserResult;
+let browserThreads = null;
+try {
+  browserResult = await inBrowser(0);
+  if (fs.existsSync(path.join(WWW, 'pkg-threads/zkcredit_wallet_bg.wasm'))) {
+    browserThreads = await inBrowser(os.cpus().length);
+  }
 } finally {
   await browser.close();
   await server.close();
@@ -47,6 +59,8 @@ function execNative1() {
 const wasmBytes = fs.statSync(path.join(WWW, 'pkg/zkcredit_wallet_bg.wasm')).size;
 const report = {
   browser: browserResult,
+  browser_threads: browserThreads,
+  wasm_threads_bytes: browserThreads ? fs.statSync(path.join(WWW, 'pkg-threads/zkcredit_wallet_bg.wasm')).size : null,
   wasm_bytes: wasmBytes,
   native_prove_ms: native.prove_ms, native_threads: native.threads,
   native_single_thread_prove_ms: nativeSingle.prove_ms,
