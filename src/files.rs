@@ -14,7 +14,6 @@ use zkcredit_verifier::{Envelope, ProofFile};
 
 pub use zkcredit_circuits::files::{IdentityFile, RegistryFile};
 
-
 /// Reads a file's bytes, naming the file on failure.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))

@@ -12,7 +12,8 @@ use std::process::Command;
 
 fn missing(repo: &Path) -> Vec<String> {
     let mut missing = Vec::new();
-    let chromium = std::env::var("ZKCREDIT_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let chromium =
+        std::env::var("ZKCREDIT_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !Path::new(&chromium).exists() {
         missing.push(format!("{chromium} (apt-get install chromium)"));
     }
@@ -20,7 +21,10 @@ fn missing(repo: &Path) -> Vec<String> {
         missing.push("node".into());
     }
     for (file, how) in [
-        (".ci/node_modules/playwright-core/package.json", "npm ci --prefix .ci"),
+        (
+            ".ci/node_modules/playwright-core/package.json",
+            "npm ci --prefix .ci",
+        ),
         ("wallet/www/pkg/zkcredit_wallet_bg.wasm", "wallet/build.sh"),
     ] {
         if !repo.join(file).exists() {
@@ -48,5 +52,8 @@ fn wallet_in_headless_chromium() {
         .current_dir(&repo)
         .status()
         .expect("node runs");
-    assert!(status.success(), "wallet/tests/browser/e2e.mjs failed: {status}");
+    assert!(
+        status.success(),
+        "wallet/tests/browser/e2e.mjs failed: {status}"
+    );
 }

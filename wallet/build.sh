@@ -18,7 +18,11 @@ fi
 target_dir=${CARGO_TARGET_DIR:-target}
 if [ "${1:-}" = "--threads" ]; then
   # Shared memory for the rayon workers; std rebuilt with atomics (nightly only).
-  RUSTFLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals -C link-arg=--max-memory=1073741824" \
+  # A shared, imported memory and the TLS exports wasm-bindgen's thread support needs.
+  RUSTFLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals \
+    -C link-arg=--shared-memory -C link-arg=--max-memory=1073741824 -C link-arg=--import-memory \
+    -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
+    -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base" \
     cargo +nightly build -p zkcredit-wallet --lib --release --features threads \
     --target wasm32-unknown-unknown -Z build-std=panic_abort,std \
     --target-dir "$target_dir/wasm-threads"

@@ -163,7 +163,11 @@ mod tests {
         assert_eq!(bad.identity().unwrap_err(), FileError::Commitment);
         let mut bad = f;
         bad.secret = "07".into();
-        assert!(bad.identity().unwrap_err().to_string().starts_with("secret:"));
+        assert!(bad
+            .identity()
+            .unwrap_err()
+            .to_string()
+            .starts_with("secret:"));
     }
 
     #[test]

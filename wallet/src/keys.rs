@@ -51,7 +51,11 @@ pub fn check_pk_hash(meta: &KeyMeta, pk_bytes: &[u8]) -> Result<(), WalletError>
 ///
 /// # Errors
 /// [`WalletError::Keys`] or [`WalletError::Verify`] for a key that fails any check.
-pub fn load(meta_json: &[u8], vk_bytes: &[u8], pk_bytes: &[u8]) -> Result<ProvingKeys, WalletError> {
+pub fn load(
+    meta_json: &[u8],
+    vk_bytes: &[u8],
+    pk_bytes: &[u8],
+) -> Result<ProvingKeys, WalletError> {
     let verifier = VerifierKey::from_bytes(meta_json, vk_bytes)?;
     let meta = meta(meta_json)?;
     let id: CircuitId = meta
@@ -69,9 +73,7 @@ pub fn load(meta_json: &[u8], vk_bytes: &[u8], pk_bytes: &[u8]) -> Result<Provin
     }
     let prover = match id {
         CircuitId::Policy { depth } => CachedProver::new(&pk, PolicyCircuit::blank(depth)),
-        CircuitId::Membership { depth } => {
-            CachedProver::new(&pk, MembershipCircuit::blank(depth))
-        }
+        CircuitId::Membership { depth } => CachedProver::new(&pk, MembershipCircuit::blank(depth)),
     }?;
     Ok(ProvingKeys {
         id,

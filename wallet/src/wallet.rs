@@ -215,7 +215,10 @@ pub fn precheck_policy(json: &str) -> Result<Precheck, WalletError> {
     let input = PolicyInput {
         identity: &p.identity,
         credential: &p.credential,
-        path: p.tree.path(index).map_err(|e| WalletError::input("registry", e))?,
+        path: p
+            .tree
+            .path(index)
+            .map_err(|e| WalletError::input("registry", e))?,
         root: p.tree.root(),
         policy: &p.policy,
         now: req.now,
@@ -290,7 +293,10 @@ pub fn prove_policy<R: RngCore + CryptoRng>(
     let input = PolicyInput {
         identity: &p.identity,
         credential: &p.credential,
-        path: p.tree.path(index).map_err(|e| WalletError::input("registry", e))?,
+        path: p
+            .tree
+            .path(index)
+            .map_err(|e| WalletError::input("registry", e))?,
         root: p.tree.root(),
         policy: &p.policy,
         now: req.now,
@@ -339,7 +345,9 @@ pub fn prove_membership<R: RngCore + CryptoRng>(
     })?;
     let input = MembershipInput {
         identity: &identity,
-        path: tree.path(index).map_err(|e| WalletError::input("members", e))?,
+        path: tree
+            .path(index)
+            .map_err(|e| WalletError::input("members", e))?,
         root: tree.root(),
         scope,
         signal,
@@ -388,7 +396,10 @@ pub fn verify_proof(
             .enumerate()
             .map(|(i, x)| {
                 (
-                    names.get(i).cloned().unwrap_or_else(|| format!("input {i}")),
+                    names
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| format!("input {i}")),
                     to_decimal(x),
                 )
             })

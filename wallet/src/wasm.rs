@@ -8,6 +8,7 @@ use zkcredit_prover::ProvingKeys;
 /// Starts the rayon thread pool on `n` Web Workers (the `threads` build only); await it once
 /// before proving.
 #[cfg(feature = "threads")]
+#[allow(unused_imports)] // exported to JS (`initThreadPool`) by its own #[wasm_bindgen]
 pub use wasm_bindgen_rayon::init_thread_pool;
 
 /// Whether this build proves on several threads.
@@ -23,7 +24,9 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, JsError> {
 /// Seconds since the epoch, from JS (`Date.now() / 1000`), as a u64.
 fn seconds(t: f64) -> Result<u64, JsError> {
     if !(t.is_finite() && t >= 0.0 && t < 2f64.powi(53)) {
-        return Err(JsError::new(&format!("time {t} is not a unix time in seconds")));
+        return Err(JsError::new(&format!(
+            "time {t} is not a unix time in seconds"
+        )));
     }
     // Truncation intended: whole seconds.
     Ok(t as u64)
@@ -80,7 +83,11 @@ pub fn check_proving_key(meta_json: &[u8], pk_bytes: &[u8]) -> Result<(), JsErro
 /// Verifies a proof file against `meta.json` and `verifying_key.bin`; returns the circuit
 /// and its named public inputs as JSON, or throws saying why the proof is refused.
 #[wasm_bindgen(js_name = verifyProof)]
-pub fn verify_proof(meta_json: &[u8], vk_bytes: &[u8], proof_json: &str) -> Result<String, JsError> {
+pub fn verify_proof(
+    meta_json: &[u8],
+    vk_bytes: &[u8],
+    proof_json: &str,
+) -> Result<String, JsError> {
     json(&wallet::verify_proof(meta_json, vk_bytes, proof_json)?)
 }
 

@@ -22,12 +22,12 @@ struct KeyFiles {
 }
 
 fn key_files(id: CircuitId) -> KeyFiles {
-    let dir: PathBuf = std::env::temp_dir().join(format!(
-        "zkc-wallet-test-{}-{}",
-        std::process::id(),
-        id
-    ));
-    zkcredit_prover::setup(id, Some(5)).unwrap().save(&dir).unwrap();
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("zkc-wallet-test-{}-{}", std::process::id(), id));
+    zkcredit_prover::setup(id, Some(5))
+        .unwrap()
+        .save(&dir)
+        .unwrap();
     let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
     let files = KeyFiles {
         meta: read(META_FILE),
@@ -79,16 +79,25 @@ fn credential_import_checks_the_subject_and_the_registry() {
     assert_eq!(s.leaf, to_decimal(&w.credential.leaf()));
     assert_eq!(s.attested, Some(true));
     // Another registry: not attested there.
-    let empty = serde_json::to_string(&RegistryFile::new(&MerkleTree::new(DEPTH).unwrap())).unwrap();
+    let empty =
+        serde_json::to_string(&RegistryFile::new(&MerkleTree::new(DEPTH).unwrap())).unwrap();
     let s = wallet::import_credential(&id, &cred, Some(&empty)).unwrap();
     assert_eq!(s.attested, Some(false));
     // Another holder's identity: refused, naming both commitments.
-    let other = serde_json::to_string(&IdentityFile::new(&Identity::from_secret(Fr::from(3u64)))).unwrap();
+    let other =
+        serde_json::to_string(&IdentityFile::new(&Identity::from_secret(Fr::from(3u64)))).unwrap();
     let e = wallet::import_credential(&other, &cred, None).unwrap_err();
-    assert!(matches!(e, WalletError::Statement(ref m) if m.contains("was issued to identity")), "{e}");
+    assert!(
+        matches!(e, WalletError::Statement(ref m) if m.contains("was issued to identity")),
+        "{e}"
+    );
     // A malformed file names the file.
     let e = wallet::import_credential(&id, "{\"schema\": 1}", None).unwrap_err();
-    assert!(e.to_string().starts_with("credential: not a valid credential file"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("credential: not a valid credential file"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -97,13 +106,19 @@ fn precheck_names_the_failing_clause() {
     let ok = wallet::precheck_policy(&policy_request(&w, &w.policy).to_string()).unwrap();
     assert!(ok.qualifies, "{:?}", ok.reason);
     let strict = Policy {
-        clauses: vec![Clause::trivial(), Clause::at_least(0, w.credential.attrs[0] + 1)],
+        clauses: vec![
+            Clause::trivial(),
+            Clause::at_least(0, w.credential.attrs[0] + 1),
+        ],
     };
     let no = wallet::precheck_policy(&policy_request(&w, &strict).to_string()).unwrap();
     assert!(!no.qualifies);
     assert_eq!(no.clause, Some(1));
     let reason = no.reason.unwrap();
-    assert!(reason.starts_with("clause 1 (") && reason.contains("score"), "{reason}");
+    assert!(
+        reason.starts_with("clause 1 (") && reason.contains("score"),
+        "{reason}"
+    );
     // Expired: the reason says so, no clause.
     let mut late = policy_request(&w, &w.policy);
     late["now"] = json!(w.credential.expires_at);
@@ -136,15 +151,29 @@ fn policy_proof_from_downloaded_keys_verifies_and_tampering_is_refused() {
     let mut tampered = file.clone();
     tampered["public_inputs"][2] = json!((SAMPLE_NOW + 1).to_string());
     let e = wallet::verify_proof(&files.meta, &files.vk, &tampered.to_string()).unwrap_err();
-    assert!(matches!(e, WalletError::Verify(zkcredit_verifier::VerifyError::InvalidProof)), "{e}");
+    assert!(
+        matches!(
+            e,
+            WalletError::Verify(zkcredit_verifier::VerifyError::InvalidProof)
+        ),
+        "{e}"
+    );
 
     // A false statement is refused before proving, naming the clause.
     let strict = Policy {
         clauses: vec![Clause::at_least(0, w.credential.attrs[0] + 1)],
     };
-    let e = wallet::prove_policy(&prover, &policy_request(&w, &strict).to_string(), 0, &mut rng)
-        .unwrap_err();
-    assert!(matches!(e, WalletError::Statement(ref m) if m.starts_with("clause 0")), "{e}");
+    let e = wallet::prove_policy(
+        &prover,
+        &policy_request(&w, &strict).to_string(),
+        0,
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, WalletError::Statement(ref m) if m.starts_with("clause 0")),
+        "{e}"
+    );
 }
 
 #[test]
@@ -154,7 +183,11 @@ fn keys_that_do_not_match_their_published_hash_are_refused() {
     let last = pk.len() - 1;
     pk[last] ^= 1;
     let e = keys::load(&files.meta, &files.vk, &pk).unwrap_err();
-    assert!(e.to_string().contains("proving_key.bin is corrupt or replaced"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("proving_key.bin is corrupt or replaced"),
+        "{e}"
+    );
     let mut vk = files.vk.clone();
     vk[0] ^= 1;
     assert!(keys::load(&files.meta, &vk, &files.pk).is_err());
