@@ -11,6 +11,19 @@ use zkcredit_prover::ProvingKeys;
 #[allow(unused_imports)] // exported to JS (`initThreadPool`) by its own #[wasm_bindgen]
 pub use wasm_bindgen_rayon::init_thread_pool;
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(message: &str);
+}
+
+/// Runs when the module is instantiated: a panic (a bug, never a bad input) is written to the
+/// console before the wasm traps, so a report says where it happened.
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| console_error(&format!("zkcredit-wallet: {info}"))));
+}
+
 /// Whether this build proves on several threads.
 #[wasm_bindgen(js_name = hasThreads)]
 pub fn has_threads() -> bool {

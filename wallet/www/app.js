@@ -20,7 +20,10 @@ let registry = null; // the credential registry file
 let policies = [];
 
 // --- the proving worker -----------------------------------------------------------------
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+// `?threads=N` proves on N threads with the multi-threaded build when it is deployed
+// (wallet/build.sh --threads) and the page is cross-origin isolated; single-threaded otherwise.
+const threads = Number(params.get('threads') || 0);
+const worker = new Worker(new URL(`./worker.js?threads=${threads}`, import.meta.url), { type: 'module' });
 let nextId = 1;
 const pending = new Map();
 worker.onmessage = (e) => {

@@ -13,11 +13,19 @@ import { loadKeyFiles } from './keys.js';
 const threads = Number(new URL(self.location.href).searchParams.get('threads') || 0);
 let wasm;
 const ready = (async () => {
-  const multi = threads > 1 && self.crossOriginIsolated;
-  wasm = await import(multi ? './pkg-threads/zkcredit_wallet.js' : './pkg/zkcredit_wallet.js');
+  if (threads > 1 && self.crossOriginIsolated) {
+    try {
+      wasm = await import('./pkg-threads/zkcredit_wallet.js');
+      await wasm.default();
+      await wasm.initThreadPool(threads);
+      return { threads };
+    } catch (e) {
+      console.warn(`multi-threaded prover unavailable (${e.message}); proving on one thread`);
+    }
+  }
+  wasm = await import('./pkg/zkcredit_wallet.js');
   await wasm.default();
-  if (multi) await wasm.initThreadPool(threads);
-  return { threads: multi ? threads : 1 };
+  return { threads: 1 };
 })();
 const provers = new Map(); // keys base URL -> {prover, files, loadMs, downloaded}
 

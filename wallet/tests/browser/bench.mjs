@@ -29,6 +29,7 @@ const server = await startServer(world);
 const browser = await launch();
 async function inBrowser(threads) {
   const page = await browser.newPage();
+  page.on('console', (m) => console.error(`[page] ${m.text()}`));
   try {
     await page.goto(`${server.url}/bench.html?threads=${threads}`);
     await page.waitForFunction(() => window.benchReady === true);
