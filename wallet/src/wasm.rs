@@ -21,7 +21,9 @@ extern "C" {
 /// console before the wasm traps, so a report says where it happened.
 #[wasm_bindgen(start)]
 pub fn start() {
-    std::panic::set_hook(Box::new(|info| console_error(&format!("zkcredit-wallet: {info}"))));
+    std::panic::set_hook(Box::new(|info| {
+        console_error(&format!("zkcredit-wallet: {info}"))
+    }));
 }
 
 /// Whether this build proves on several threads.
