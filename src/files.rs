@@ -4,20 +4,15 @@
 //! Formats are documented in `docs/formats.md`.
 
 use anyhow::{anyhow, bail, Context, Result};
-use ark_ff::PrimeField;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::io::Write;
 use std::path::Path;
-use zkcredit_circuits::field::{from_decimal, to_decimal};
+use zkcredit_circuits::field::from_decimal;
 use zkcredit_circuits::prelude::*;
-use zkcredit_verifier::{blake2b256, Envelope, ProofFile};
+use zkcredit_verifier::{Envelope, ProofFile};
 
-/// The `format` string of a registry (or members) file.
-pub const REGISTRY_FORMAT: &str = "zkcredit-registry/v1";
-
-/// Domain separator for text hashed into a field element (`--scope`, `--signal`).
-pub const TEXT_LABEL: &[u8] = b"zkcredit/text/v1";
+pub use zkcredit_circuits::files::{IdentityFile, RegistryFile};
 
 /// Reads a file's bytes, naming the file on failure.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
@@ -87,12 +82,9 @@ pub fn parse_fr(flag: &str, s: &str) -> Result<Fr> {
 }
 
 /// A scope or signal: a canonical decimal field element is taken as it is; any other text
-/// is hashed: `BLAKE2b-256("zkcredit/text/v1" ‖ text)` read little-endian, reduced mod p.
+/// is hashed ([`zkcredit_verifier::encoding::text_or_fr`]).
 pub fn parse_text_or_fr(flag: &str, s: &str) -> Result<Fr> {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        return parse_fr(flag, s);
-    }
-    Ok(hash_text(s))
+    zkcredit_verifier::encoding::text_or_fr(s).map_err(|e| anyhow!("{flag}: {e}"))
 }
 
 /// A tree depth from the command line: the capacity in bits of a 4-ary tree, an even number in
@@ -107,47 +99,10 @@ pub fn parse_depth(s: &str) -> std::result::Result<u64, String> {
     Ok(d)
 }
 
-/// `BLAKE2b-256(TEXT_LABEL ‖ text)` reduced into the field.
-pub fn hash_text(s: &str) -> Fr {
-    let mut msg = TEXT_LABEL.to_vec();
-    msg.extend_from_slice(s.as_bytes());
-    Fr::from_le_bytes_mod_order(&blake2b256(&msg))
-}
-
-/// Identity file: `{"secret": "…", "commitment": "…"}`.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IdentityFile {
-    /// The secret `s` (decimal).
-    pub secret: String,
-    /// `Poseidon(s)` (decimal).
-    pub commitment: String,
-}
-
-impl IdentityFile {
-    /// The file for an identity.
-    pub fn new(id: &Identity) -> Self {
-        Self {
-            secret: to_decimal(&id.secret()),
-            commitment: to_decimal(&id.commitment()),
-        }
-    }
-}
-
 /// Reads an identity file and checks the commitment against the secret.
 pub fn read_identity(path: &Path) -> Result<Identity> {
     let f: IdentityFile = read_json(path, "identity")?;
-    let secret = from_decimal(&f.secret).map_err(|e| anyhow!("{}: secret: {e}", path.display()))?;
-    let commitment =
-        from_decimal(&f.commitment).map_err(|e| anyhow!("{}: commitment: {e}", path.display()))?;
-    let id = Identity::from_secret(secret);
-    if id.commitment() != commitment {
-        bail!(
-            "{}: the commitment is not Poseidon(secret); the file is corrupt",
-            path.display()
-        );
-    }
-    Ok(id)
+    f.identity().map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
 /// Reads a credential file (the `Credential` serde form).
@@ -182,61 +137,15 @@ pub fn read_request(path: &Path) -> Result<LoanRequest> {
     read_json(path, "loan request")
 }
 
-/// Registry (or members) file: `{"format": "zkcredit-registry/v1", "depth": N, "leaves":
-/// ["…", …]}`.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegistryFile {
-    /// Must be [`REGISTRY_FORMAT`].
-    pub format: String,
-    /// Tree depth (1..=32).
-    pub depth: usize,
-    /// The leaves, in order, as decimal field elements (0 = empty or revoked).
-    pub leaves: Vec<String>,
-    /// The root (decimal); written for convenience, checked when present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub root: Option<String>,
-}
-
 /// Reads a registry file and rebuilds its tree.
 pub fn read_registry(path: &Path) -> Result<MerkleTree> {
     let f: RegistryFile = read_json(path, "registry")?;
-    if f.format != REGISTRY_FORMAT {
-        bail!(
-            "{}: format is {:?}, expected {REGISTRY_FORMAT:?}",
-            path.display(),
-            f.format
-        );
-    }
-    let leaves = f
-        .leaves
-        .iter()
-        .enumerate()
-        .map(|(i, s)| from_decimal(s).map_err(|e| anyhow!("{}: leaf {i}: {e}", path.display())))
-        .collect::<Result<Vec<_>>>()?;
-    let tree = MerkleTree::from_leaves(f.depth, &leaves)
-        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    if let Some(root) = &f.root {
-        if *root != to_decimal(&tree.root()) {
-            bail!(
-                "{}: the stored root {root} is not the root of the leaves ({})",
-                path.display(),
-                to_decimal(&tree.root())
-            );
-        }
-    }
-    Ok(tree)
+    f.tree().map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
 /// Writes a registry file for `tree`.
 pub fn write_registry(path: &Path, tree: &MerkleTree) -> Result<()> {
-    let f = RegistryFile {
-        format: REGISTRY_FORMAT.into(),
-        depth: tree.depth(),
-        leaves: tree.leaves().iter().map(to_decimal).collect(),
-        root: Some(to_decimal(&tree.root())),
-    };
-    write_json(path, &f, false, true)
+    write_json(path, &RegistryFile::new(tree), false, true)
 }
 
 /// Reads a proof file and decodes it strictly.
@@ -258,6 +167,7 @@ pub fn unix_now() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zkcredit_verifier::encoding::hash_text;
 
     #[test]
     fn text_or_field_element() {

@@ -11,6 +11,7 @@
 pub mod credential;
 mod error;
 pub mod field;
+pub mod files;
 pub mod identity;
 pub mod merkle;
 pub mod policy;

@@ -233,26 +233,50 @@ impl ProvingKeys {
     /// [`ProveError::Keys`] for a missing, corrupt or mismatched file (in strict mode also
     /// for an invalid point or matrices that are not the circuit's); [`ProveError::Io`].
     pub fn load_with(dir: &Path, check: KeyCheck) -> Result<Self, ProveError> {
-        let verifier = VerifierKey::load(dir)?;
-        let meta_path = dir.join(META_FILE);
-        let meta_text = std::fs::read(&meta_path).map_err(ProveError::io(&meta_path))?;
-        let meta: KeyMeta = serde_json::from_slice(&meta_text)
-            .map_err(|e| ProveError::Keys(format!("{}: {e}", meta_path.display())))?;
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read(&path).map_err(ProveError::io(&path))
+        };
+        let (meta, vk, pk) = (
+            read(META_FILE)?,
+            read(VERIFYING_KEY_FILE)?,
+            read(PROVING_KEY_FILE)?,
+        );
+        Self::from_bytes(&meta, &vk, &pk, check).map_err(|e| match e {
+            ProveError::Keys(m) => ProveError::Keys(format!("{}: {m}", dir.display())),
+            other => other,
+        })
+    }
+
+    /// Loads keys from the bytes of a keys directory's three files (`meta.json`,
+    /// `verifying_key.bin`, `proving_key.bin`) — e.g. as a browser downloaded them — with
+    /// exactly the checks of [`ProvingKeys::load_with`].
+    ///
+    /// # Errors
+    /// [`ProveError::Keys`] for a corrupt or mismatched file (in strict mode also for an
+    /// invalid point or matrices that are not the circuit's); verifier errors for the
+    /// verifying key.
+    pub fn from_bytes(
+        meta_json: &[u8],
+        vk_bytes: &[u8],
+        pk_bytes: &[u8],
+        check: KeyCheck,
+    ) -> Result<Self, ProveError> {
+        let verifier = VerifierKey::from_files(meta_json, vk_bytes)?;
+        let meta: KeyMeta = serde_json::from_slice(meta_json)
+            .map_err(|e| ProveError::Keys(format!("{META_FILE}: {e}")))?;
         let id: CircuitId = meta
             .circuit
             .parse()
-            .map_err(|e| ProveError::Keys(format!("{}: {e}", meta_path.display())))?;
-        let pk_path = dir.join(PROVING_KEY_FILE);
-        let bytes = std::fs::read(&pk_path).map_err(ProveError::io(&pk_path))?;
+            .map_err(|e| ProveError::Keys(format!("{META_FILE}: {e}")))?;
         let expected = meta
             .pk_hash
             .as_deref()
-            .ok_or_else(|| ProveError::Keys(format!("{}: no pk_hash", meta_path.display())))?;
-        let found = hex::encode(blake2b256(&bytes));
+            .ok_or_else(|| ProveError::Keys(format!("{META_FILE}: no pk_hash")))?;
+        let found = hex::encode(blake2b256(pk_bytes));
         if found != expected.to_ascii_lowercase() {
             return Err(ProveError::Keys(format!(
-                "{} is corrupt or replaced: BLAKE2b-256 {found}, meta.json pins {expected}",
-                pk_path.display()
+                "{PROVING_KEY_FILE} is corrupt or replaced: BLAKE2b-256 {found}, meta.json pins {expected}"
             )));
         }
         let validation = match check {
@@ -260,23 +284,20 @@ impl ProvingKeys {
             KeyCheck::Pinned => Validation::Trusted,
             KeyCheck::Strict => Validation::Strict,
         };
-        let (pk, matrices) = pk_file::decode(&bytes, validation)
-            .map_err(|e| ProveError::Keys(format!("{}: {e}", pk_path.display())))?;
+        let (pk, matrices) = pk_file::decode(pk_bytes, validation)
+            .map_err(|e| ProveError::Keys(format!("{PROVING_KEY_FILE}: {e}")))?;
         if pk.vk != *verifier.vk() {
             return Err(ProveError::Keys(format!(
-                "{} and {} hold different verifying keys",
-                pk_path.display(),
-                dir.join(VERIFYING_KEY_FILE).display()
+                "{PROVING_KEY_FILE} and {VERIFYING_KEY_FILE} hold different verifying keys"
             )));
         }
         if check == KeyCheck::Strict && matrices != synthesize(id)? {
             return Err(ProveError::Keys(format!(
-                "{}: the stored constraint matrices are not those of {id}",
-                pk_path.display()
+                "{PROVING_KEY_FILE}: the stored constraint matrices are not those of {id}"
             )));
         }
         let mut prover = CachedProver::from_matrices(&pk, matrices)
-            .map_err(|e| ProveError::Keys(format!("{}: {e}", pk_path.display())))?;
+            .map_err(|e| ProveError::Keys(format!("{PROVING_KEY_FILE}: {e}")))?;
         prover.reduction = meta.qap;
         Ok(Self {
             id,

@@ -36,6 +36,30 @@ pub fn fr_to_le_bytes(x: &Fr) -> [u8; 32] {
     out
 }
 
+/// Domain separator for text hashed into a field element (scopes and signals).
+pub const TEXT_LABEL: &[u8] = b"zkcredit/text/v1";
+
+/// `BLAKE2b-256(TEXT_LABEL ‖ utf8(text))` read little-endian and reduced into the field.
+#[must_use]
+pub fn hash_text(text: &str) -> Fr {
+    let mut msg = TEXT_LABEL.to_vec();
+    msg.extend_from_slice(text.as_bytes());
+    Fr::from_le_bytes_mod_order(&crate::blake2b256(&msg))
+}
+
+/// A scope or signal as users write it: a string of ASCII digits is a canonical decimal field
+/// element, taken as it is; any other text is hashed with [`hash_text`]. The CLI and the
+/// browser wallet apply this one rule.
+///
+/// # Errors
+/// [`DecimalError`] for digits that are not a canonical field element (e.g. `"07"`).
+pub fn text_or_fr(text: &str) -> Result<Fr, DecimalError> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return fr_from_decimal(text);
+    }
+    Ok(hash_text(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

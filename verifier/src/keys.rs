@@ -141,7 +141,16 @@ impl VerifierKey {
             let path = dir.join(name);
             std::fs::read(&path).map_err(|source| VerifyError::Io { path, source })
         };
-        let meta: KeyMeta = serde_json::from_slice(&read(META_FILE)?)
+        Self::from_files(&read(META_FILE)?, &read(VERIFYING_KEY_FILE)?)
+    }
+
+    /// [`VerifierKey::load`] from the bytes of `meta.json` and `verifying_key.bin` (e.g. as a
+    /// browser downloaded them), with exactly the same checks.
+    ///
+    /// # Errors
+    /// [`VerifyError::BadKey`] for any failed check.
+    pub fn from_files(meta_json: &[u8], vk_bytes: &[u8]) -> Result<Self, VerifyError> {
+        let meta: KeyMeta = serde_json::from_slice(meta_json)
             .map_err(|e| VerifyError::BadKey(format!("{META_FILE}: {e}")))?;
         if meta.format != KEYS_FORMAT {
             return Err(VerifyError::BadKey(format!(
@@ -155,8 +164,8 @@ impl VerifierKey {
                 meta.vk_hash
             ))
         })?;
-        let bytes = read(VERIFYING_KEY_FILE)?;
-        let actual = blake2b256(&bytes);
+        let bytes = vk_bytes;
+        let actual = blake2b256(bytes);
         if actual != pinned {
             return Err(VerifyError::BadKey(format!(
                 "{VERIFYING_KEY_FILE} hash mismatch: meta.json pins {}, file hashes to {}",
@@ -164,7 +173,7 @@ impl VerifierKey {
                 hex::encode(actual)
             )));
         }
-        let mut key = Self::from_bytes(&meta.circuit, &bytes, meta.insecure)?;
+        let mut key = Self::from_bytes(&meta.circuit, bytes, meta.insecure)?;
         if meta.num_public_inputs != key.num_public_inputs() {
             return Err(VerifyError::BadKey(format!(
                 "key has {} public inputs but {META_FILE} says {}",
