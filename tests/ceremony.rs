@@ -142,7 +142,7 @@ fn ceremony_commands_end_to_end() {
             "--circuit",
             "membership",
             "--depth",
-            "5",
+            "6",
         ],
     );
     assert_eq!(
