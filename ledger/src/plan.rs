@@ -81,6 +81,22 @@ fn padded(rules: &PolicyRules, instalment: u64) -> Result<[Clause; NUM_CLAUSES],
 }
 
 impl State {
+    /// Policy `policy_id`, if it exists and accepts proofs.
+    ///
+    /// # Errors
+    /// `UnknownPolicy`, `PolicyInactive`.
+    fn active_policy(&self, policy_id: u64) -> Result<&PolicyRules, TxError> {
+        let rules = self
+            .core()
+            .policies
+            .get(&policy_id)
+            .ok_or(TxError::UnknownPolicy(policy_id))?;
+        if !rules.active {
+            return Err(TxError::PolicyInactive(policy_id));
+        }
+        Ok(rules)
+    }
+
     /// What a loan application by `applicant` (a member) with transaction nonce `nonce` must
     /// prove at block time `time`; checks the terms against the policy first.
     ///
@@ -99,14 +115,7 @@ impl State {
         time: u64,
     ) -> Result<ExpectedPolicy, TxError> {
         let member = self.member(applicant).ok_or(TxError::NotAMember)?;
-        let rules = self
-            .core()
-            .policies
-            .get(&policy_id)
-            .ok_or(TxError::UnknownPolicy(policy_id))?;
-        if !rules.active {
-            return Err(TxError::PolicyInactive(policy_id));
-        }
+        let rules = self.active_policy(policy_id)?;
         if amount == 0 {
             return Err(TxError::ZeroAmount);
         }
@@ -164,14 +173,7 @@ impl State {
         deposit: u64,
     ) -> Result<ExpectedPolicy, TxError> {
         let policy_id = self.core().admission.ok_or(TxError::AdmissionClosed)?;
-        let rules = self
-            .core()
-            .policies
-            .get(&policy_id)
-            .ok_or(TxError::UnknownPolicy(policy_id))?;
-        if !rules.active {
-            return Err(TxError::PolicyInactive(policy_id));
-        }
+        let rules = self.active_policy(policy_id)?;
         let p = self.params();
         let request = LoanRequest {
             chain_id: p.chain_id.clone(),
