@@ -21,9 +21,17 @@ struct KeyFiles {
     pk: Vec<u8>,
 }
 
+/// Writes fresh keys with `zkcredit setup`'s code and reads them back as the browser would
+/// download them. Each call gets its own directory: tests run in parallel threads of one
+/// process, and two of them asking for the same circuit must not share (and delete) files.
 fn key_files(id: CircuitId) -> KeyFiles {
-    let dir: PathBuf =
-        std::env::temp_dir().join(format!("zkc-wallet-test-{}-{}", std::process::id(), id));
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir: PathBuf = std::env::temp_dir().join(format!(
+        "zkc-wallet-test-{}-{}-{call}",
+        std::process::id(),
+        id
+    ));
     zkcredit_prover::setup(id, Some(5))
         .unwrap()
         .save(&dir)
