@@ -1,58 +1,77 @@
-//! MSM tuning: `cargo run --release -p zkcredit-prover --example msm` — arkworks vs
-//! batch-affine at the prover's sizes, best of several runs (robust on a shared machine).
+//! MSM tuning: `cargo run --release -p zkcredit-prover --example msm` — arkworks, our
+//! batch-affine Pippenger without and with the GLV split, at the policy prover's sizes, with
+//! the witness's share of zero scalars (about a fifth); best of several runs per variant,
+//! the variants interleaved (robust on a shared machine).
 
-use ark_bn254::{Fr, G1Projective, G2Projective};
+use ark_bn254::Fr;
+use ark_ec::short_weierstrass::{Affine, Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
-use ark_ff::{PrimeField, UniformRand};
-use rand::SeedableRng;
+use ark_ff::{PrimeField, UniformRand, Zero};
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
 use zkcredit_prover::msm;
 
-fn best<F: FnMut()>(runs: usize, mut f: F) -> f64 {
-    (0..runs)
+fn time<F: FnMut()>(mut f: F) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+fn run<P: ark_ec::scalar_mul::glv::GLVConfig<ScalarField = Fr>>(
+    name: &str,
+    n: usize,
+    rng: &mut ChaCha20Rng,
+) where
+    Projective<P>: VariableBaseMSM<MulBase = Affine<P>, ScalarField = Fr> + UniformRand,
+{
+    let scalars: Vec<_> = (0..n)
         .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1e3
+            if rng.gen_bool(0.2) {
+                Fr::zero().into_bigint()
+            } else {
+                Fr::rand(rng).into_bigint()
+            }
         })
-        .fold(f64::MAX, f64::min)
+        .collect();
+    let bases: Vec<Affine<P>> = (0..n)
+        .map(|_| Projective::<P>::rand(rng).into_affine())
+        .collect();
+    let bits = <P as ark_ec::CurveConfig>::ScalarField::MODULUS_BIT_SIZE as usize;
+    let plain_c = msm::window_size(n, bits);
+    let glv_cs = [9usize, 10, 11, 12, 13];
+    let (mut ark, mut plain, mut glv_auto) = (f64::MAX, f64::MAX, f64::MAX);
+    let mut glv = [f64::MAX; 5];
+    for _ in 0..5 {
+        ark = ark.min(time(|| {
+            let _ = Projective::<P>::msm_bigint(&bases, &scalars);
+        }));
+        plain = plain.min(time(|| {
+            let _ = msm::msm_with_window(&bases, &scalars, plain_c);
+        }));
+        glv_auto = glv_auto.min(time(|| {
+            let _ = msm::msm(&bases, &scalars);
+        }));
+        for (t, &c) in glv.iter_mut().zip(&glv_cs) {
+            *t = t.min(time(|| {
+                let _ = msm::msm_glv_with_window(&bases, &scalars, Some(c));
+            }));
+        }
+    }
+    print!(
+        "{name} n={n:6} arkworks {ark:6.1} ms | no GLV (c={plain_c}) {plain:6.1} | GLV auto {glv_auto:6.1} ({:.2} x arkworks) | GLV c=",
+        glv_auto / ark
+    );
+    for (t, c) in glv.iter().zip(glv_cs) {
+        print!(" {c}:{t:.1}");
+    }
+    println!();
 }
 
 fn main() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
-    for (name, n) in [("G1", 7329usize), ("G1", 18500), ("G2", 4058)] {
-        let scalars: Vec<_> = (0..n).map(|_| Fr::rand(&mut rng).into_bigint()).collect();
-        if name == "G1" {
-            let bases: Vec<_> = (0..n)
-                .map(|_| G1Projective::rand(&mut rng).into_affine())
-                .collect();
-            let ark = best(5, || {
-                let _ = G1Projective::msm_bigint(&bases, &scalars);
-            });
-            print!("{name} n={n:6} arkworks {ark:7.1} ms | batch-affine c=");
-            for c in [8, 9, 10, 11, 12, 13] {
-                let t = best(5, || {
-                    let _ = msm::msm_with_window(&bases, &scalars, c);
-                });
-                print!(" {c}:{t:.1}");
-            }
-            println!("  (auto c={})", msm::window_size(n, 254));
-        } else {
-            let bases: Vec<_> = (0..n)
-                .map(|_| G2Projective::rand(&mut rng).into_affine())
-                .collect();
-            let ark = best(5, || {
-                let _ = G2Projective::msm_bigint(&bases, &scalars);
-            });
-            print!("{name} n={n:6} arkworks {ark:7.1} ms | batch-affine c=");
-            for c in [7, 8, 9, 10, 11, 12] {
-                let t = best(5, || {
-                    let _ = msm::msm_with_window(&bases, &scalars, c);
-                });
-                print!(" {c}:{t:.1}");
-            }
-            println!("  (auto c={})", msm::window_size(n, 254));
-        }
-    }
+    // policy-d20: the A query (5,800 variables), the C MSM (b, l and h queries), B in G2
+    run::<ark_bn254::g1::Config>("G1", 5800, &mut rng);
+    run::<ark_bn254::g1::Config>("G1", 18500, &mut rng);
+    run::<ark_bn254::g2::Config>("G2", 4300, &mut rng);
 }

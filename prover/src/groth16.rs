@@ -42,10 +42,24 @@ pub struct ProveTimings {
 /// Which multi-scalar multiplication the prover uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MsmImpl {
-    /// zkcredit's batch-affine Pippenger ([`crate::msm`]), the default.
+    /// zkcredit's batch-affine Pippenger after the GLV split ([`crate::msm::msm`]), the
+    /// default.
     BatchAffine,
+    /// The same Pippenger without the GLV split ([`crate::msm::msm_with_window`]), for
+    /// comparison.
+    BatchAffineNoGlv,
     /// arkworks' `VariableBaseMSM::msm_bigint`, for comparison.
     Arkworks,
+}
+
+/// The batch-affine Pippenger without the GLV split, window from the cost model.
+fn plain<P: ark_ec::short_weierstrass::SWCurveConfig>(
+    bases: &[ark_ec::short_weierstrass::Affine<P>],
+    scalars: &[crate::msm::BigInt<P>],
+) -> ark_ec::short_weierstrass::Projective<P> {
+    let bits = <P::ScalarField as PrimeField>::MODULUS_BIT_SIZE as usize;
+    let c = crate::msm::window_size(bases.len().min(scalars.len()), bits);
+    crate::msm::msm_with_window(bases, scalars, c)
 }
 
 fn msm_g1(
@@ -55,6 +69,7 @@ fn msm_g1(
 ) -> G1Projective {
     match which {
         MsmImpl::BatchAffine => crate::msm::msm(bases, scalars),
+        MsmImpl::BatchAffineNoGlv => plain(bases, scalars),
         MsmImpl::Arkworks => G1Projective::msm_bigint(bases, scalars),
     }
 }
@@ -66,6 +81,7 @@ fn msm_g2(
 ) -> G2Projective {
     match which {
         MsmImpl::BatchAffine => crate::msm::msm(bases, scalars),
+        MsmImpl::BatchAffineNoGlv => plain(bases, scalars),
         MsmImpl::Arkworks => G2Projective::msm_bigint(bases, scalars),
     }
 }
