@@ -3,16 +3,18 @@
 //! Prints stock ark-groth16 proving (synthesis with matrices every time), the cached prover
 //! with arkworks' MSM, with our MSM without the GLV split, without overlapping the quotient
 //! and the MSMs, and as it runs, with its per-step breakdown: medians over interleaved
-//! rounds. Arguments: depth (20), rounds (9).
+//! rounds. Arguments: depth (20), rounds (9),
+//! circuit (`policy`, the default, or `membership`).
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::{Duration, Instant};
-use zkcredit_circuits::circuit::PolicyCircuit;
+use zkcredit_circuits::circuit::{MembershipCircuit, PolicyCircuit};
 use zkcredit_circuits::prelude::*;
 use zkcredit_prover::groth16::{CachedProver, MsmImpl, ProveTimings};
 use zkcredit_prover::sample::sample_world;
-use zkcredit_prover::{check_policy, setup};
+use zkcredit_prover::{check_membership, check_policy, setup, MembershipInput, ProvingKeys};
+use ark_relations::gr1cs::ConstraintSynthesizer;
 
 fn median(mut v: Vec<Duration>) -> f64 {
     v.sort();
@@ -28,17 +30,60 @@ fn main() {
         .nth(2)
         .and_then(|d| d.parse().ok())
         .unwrap_or(9);
+    let which = std::env::args()
+        .nth(3)
+        .unwrap_or_else(|| "policy".to_string());
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let world = sample_world(depth, &mut rng).unwrap();
-    let input = world.input().unwrap();
-    let keys = setup(CircuitId::Policy { depth }, Some(1)).unwrap();
-    let circuit = || {
-        let (st, w) = check_policy(&input).unwrap();
-        PolicyCircuit::new(depth, st, w).unwrap()
-    };
+    if which == "membership" {
+        // the sample identity as the last of four members
+        let mut tree = MerkleTree::new(depth).unwrap();
+        for i in 0..3u64 {
+            tree.append(Fr::from(1000 + i)).unwrap();
+        }
+        tree.append(world.identity.commitment()).unwrap();
+        let input = MembershipInput {
+            identity: &world.identity,
+            path: tree.path(tree.len() - 1).unwrap(),
+            root: tree.root(),
+            scope: Fr::from(42u64),
+            signal: Fr::from(7u64),
+        };
+        let keys = setup(CircuitId::Membership { depth }, Some(1)).unwrap();
+        let public_inputs = check_membership(&input).unwrap().0.public_inputs();
+        let circuit = || {
+            let (st, w) = check_membership(&input).unwrap();
+            MembershipCircuit::new(depth, st, w).unwrap()
+        };
+        let blank = MembershipCircuit::blank(depth);
+        let name = format!("membership-d{depth}");
+        profile(&name, &keys, blank, circuit, public_inputs, runs, &mut rng);
+    } else {
+        let input = world.input().unwrap();
+        let keys = setup(CircuitId::Policy { depth }, Some(1)).unwrap();
+        let public_inputs = check_policy(&input).unwrap().0.public_inputs();
+        let circuit = || {
+            let (st, w) = check_policy(&input).unwrap();
+            PolicyCircuit::new(depth, st, w).unwrap()
+        };
+        let blank = PolicyCircuit::blank(depth);
+        let name = format!("policy-d{depth}-k8-c4");
+        profile(&name, &keys, blank, circuit, public_inputs, runs, &mut rng);
+    }
+}
 
+/// Interleaved rounds of every variant on one circuit, then the medians.
+fn profile<C: ConstraintSynthesizer<Fr>>(
+    name: &str,
+    keys: &ProvingKeys,
+    blank: C,
+    circuit: impl Fn() -> C,
+    public_inputs: Vec<Fr>,
+    runs: usize,
+    rng: &mut ChaCha20Rng,
+) {
     let mut stock = Vec::new();
-    let mut cached = CachedProver::new(&keys.pk, PolicyCircuit::blank(depth)).unwrap();
+    let mut cached = CachedProver::new(&keys.pk, blank).unwrap();
     let mut all: Vec<ProveTimings> = Vec::new();
     let mut ark: Vec<ProveTimings> = Vec::new();
     let mut serial: Vec<ProveTimings> = Vec::new();
@@ -48,27 +93,27 @@ fn main() {
         let c = circuit();
         let t = Instant::now();
         let _ = ark_groth16::Groth16::<ark_bn254::Bn254>::create_random_proof_with_reduction(
-            c, &keys.pk, &mut rng,
+            c, &keys.pk, rng,
         )
         .unwrap();
         stock.push(t.elapsed());
         cached.msm = MsmImpl::Arkworks;
-        let (_, t) = cached.prove(&keys.pk, circuit(), &mut rng).unwrap();
+        let (_, t) = cached.prove(&keys.pk, circuit(), rng).unwrap();
         ark.push(t);
         cached.msm = MsmImpl::BatchAffineNoGlv;
-        let (_, t) = cached.prove(&keys.pk, circuit(), &mut rng).unwrap();
+        let (_, t) = cached.prove(&keys.pk, circuit(), rng).unwrap();
         noglv.push(t);
         cached.msm = MsmImpl::BatchAffine;
         cached.overlap = false;
-        let (_, t) = cached.prove(&keys.pk, circuit(), &mut rng).unwrap();
+        let (_, t) = cached.prove(&keys.pk, circuit(), rng).unwrap();
         serial.push(t);
         cached.overlap = true;
-        let (proof, t) = cached.prove(&keys.pk, circuit(), &mut rng).unwrap();
+        let (proof, t) = cached.prove(&keys.pk, circuit(), rng).unwrap();
         all.push(t);
         let env = zkcredit_verifier::Envelope {
             circuit: keys.id.to_string(),
             vk_hash: None,
-            public_inputs: check_policy(&input).unwrap().0.public_inputs(),
+            public_inputs: public_inputs.clone(),
             proof,
         };
         keys.verifier
@@ -79,7 +124,7 @@ fn main() {
     let acol = |f: fn(&ProveTimings) -> Duration| median(ark.iter().map(f).collect());
     let ncol = |f: fn(&ProveTimings) -> Duration| median(noglv.iter().map(f).collect());
     println!(
-        "policy-d{depth}-k8-c4, {runs} proofs, medians (ms), threads: {}",
+        "{name}, {runs} proofs, medians (ms), threads: {}",
         rayon_threads()
     );
     let stock = median(stock);

@@ -23,6 +23,8 @@ use ark_ec::short_weierstrass::{Affine, Projective};
 use ark_ec::AffineRepr;
 use ark_ff::{BigInteger, PrimeField};
 use num_bigint::BigUint;
+#[cfg(feature = "parallel")]
+use rayon::prelude::*;
 
 /// Scalar bits after the split: `|k1|, |k2| < 2^127`.
 const HALF_BITS: usize = 127;
@@ -122,19 +124,18 @@ impl Decomposer {
     }
 }
 
-/// The split inputs: `±P` and `±phi(P)` with their 127-bit scalars (zero terms dropped), or
-/// `None` when the decomposition does not apply.
+/// The split of one chunk: `±P` and `±phi(P)` with their 127-bit scalars (zero terms
+/// dropped), or `None` when a decomposition does not apply.
 #[allow(clippy::type_complexity)]
-fn split<P: GLVConfig>(
+fn split_chunk<P: GLVConfig>(
+    d: &Decomposer,
     bases: &[Affine<P>],
     scalars: &[BigInt<P>],
 ) -> Option<(Vec<Affine<P>>, Vec<[u64; 2]>)> {
-    let d = Decomposer::new::<P>()?;
-    let n = bases.len().min(scalars.len());
-    let mut points = Vec::with_capacity(2 * n);
-    let mut small = Vec::with_capacity(2 * n);
+    let mut points = Vec::with_capacity(2 * bases.len());
+    let mut small = Vec::with_capacity(2 * bases.len());
     let limbs = |v: u128| [v as u64, (v >> 64) as u64];
-    for (base, k) in bases.iter().zip(scalars).take(n) {
+    for (base, k) in bases.iter().zip(scalars) {
         if k.is_zero() || base.is_zero() {
             continue;
         }
@@ -148,6 +149,41 @@ fn split<P: GLVConfig>(
             points.push(if k2 < 0 { -phi } else { phi });
             small.push(limbs(k2.unsigned_abs()));
         }
+    }
+    Some((points, small))
+}
+
+/// The split inputs of the whole MSM (chunks in parallel), or `None` when the
+/// decomposition does not apply.
+#[allow(clippy::type_complexity)]
+fn split<P: GLVConfig>(
+    bases: &[Affine<P>],
+    scalars: &[BigInt<P>],
+) -> Option<(Vec<Affine<P>>, Vec<[u64; 2]>)> {
+    const CHUNK: usize = 2048;
+    let d = Decomposer::new::<P>()?;
+    let n = bases.len().min(scalars.len());
+    let (bases, scalars) = (&bases[..n], &scalars[..n]);
+    #[cfg(feature = "parallel")]
+    let parts: Vec<_> = bases
+        .par_chunks(CHUNK)
+        .zip(scalars.par_chunks(CHUNK))
+        .map(|(b, s)| split_chunk(&d, b, s))
+        .collect::<Option<_>>()?;
+    #[cfg(not(feature = "parallel"))]
+    let parts: Vec<_> = bases
+        .chunks(CHUNK)
+        .zip(scalars.chunks(CHUNK))
+        .map(|(b, s)| split_chunk(&d, b, s))
+        .collect::<Option<_>>()?;
+    if parts.len() == 1 {
+        return parts.into_iter().next();
+    }
+    let total = parts.iter().map(|p| p.0.len()).sum();
+    let (mut points, mut small) = (Vec::with_capacity(total), Vec::with_capacity(total));
+    for (p, s) in parts {
+        points.extend_from_slice(&p);
+        small.extend_from_slice(&s);
     }
     Some((points, small))
 }
@@ -179,14 +215,14 @@ pub fn msm_glv_with_window<P: GLVConfig>(
     scalars: &[BigInt<P>],
     c: Option<usize>,
 ) -> Projective<P> {
-    let plain = || {
-        let n = bases.len().min(scalars.len());
+    let plain = |n: usize| {
         let bits = P::ScalarField::MODULUS_BIT_SIZE as usize;
         pippenger(bases, scalars, bits, c.unwrap_or_else(|| window_size(n, bits)))
     };
     // A scalar at or above the order (never from `into_bigint`) gets the plain path.
-    if scalars.iter().any(|k| *k >= P::ScalarField::MODULUS) {
-        return plain();
+    let n = bases.len().min(scalars.len());
+    if scalars[..n].iter().any(|k| *k >= P::ScalarField::MODULUS) {
+        return plain(n);
     }
     match split(bases, scalars) {
         Some((points, small)) => {
@@ -194,6 +230,6 @@ pub fn msm_glv_with_window<P: GLVConfig>(
             let c = c.unwrap_or_else(|| window_size(points.len(), bits));
             pippenger(&points, &small, bits, c)
         }
-        None => plain(),
+        None => plain(n),
     }
 }

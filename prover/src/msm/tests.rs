@@ -5,7 +5,7 @@ use super::*;
 use ark_bn254::{Fr, G1Projective, G2Projective};
 use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::short_weierstrass::{Affine, Projective};
-use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, VariableBaseMSM};
+use ark_ec::{CurveGroup, PrimeGroup, VariableBaseMSM};
 use ark_ff::{BigInteger, Field, PrimeField, UniformRand, Zero};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
