@@ -6,6 +6,7 @@
 //! rounds. Arguments: depth (20), rounds (9),
 //! circuit (`policy`, the default, or `membership`).
 
+use ark_relations::gr1cs::ConstraintSynthesizer;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::{Duration, Instant};
@@ -14,7 +15,6 @@ use zkcredit_circuits::prelude::*;
 use zkcredit_prover::groth16::{CachedProver, MsmImpl, ProveTimings};
 use zkcredit_prover::sample::sample_world;
 use zkcredit_prover::{check_membership, check_policy, setup, MembershipInput, ProvingKeys};
-use ark_relations::gr1cs::ConstraintSynthesizer;
 
 fn median(mut v: Vec<Duration>) -> f64 {
     v.sort();

@@ -217,7 +217,12 @@ pub fn msm_glv_with_window<P: GLVConfig>(
 ) -> Projective<P> {
     let plain = |n: usize| {
         let bits = P::ScalarField::MODULUS_BIT_SIZE as usize;
-        pippenger(bases, scalars, bits, c.unwrap_or_else(|| window_size(n, bits)))
+        pippenger(
+            bases,
+            scalars,
+            bits,
+            c.unwrap_or_else(|| window_size(n, bits)),
+        )
     };
     // A scalar at or above the order (never from `into_bigint`) gets the plain path.
     let n = bases.len().min(scalars.len());

@@ -27,7 +27,11 @@ where
         );
     }
     for c in [3, 8, 13] {
-        assert_eq!(msm_with_window(bases, &big, c).into_affine(), theirs, "plain, c = {c}");
+        assert_eq!(
+            msm_with_window(bases, &big, c).into_affine(),
+            theirs,
+            "plain, c = {c}"
+        );
     }
 }
 
@@ -77,7 +81,11 @@ fn decomposition_holds<P: GLVConfig<ScalarField = Fr>>(rng: &mut ChaCha20Rng) {
     for k in scalars {
         let (k1, k2) = d.decompose(k.into_bigint().as_ref()).expect("decomposes");
         assert!(k1.unsigned_abs() < 1 << 127 && k2.unsigned_abs() < 1 << 127);
-        assert_eq!(to_fr(k1) + P::LAMBDA * to_fr(k2), k, "k = k1 + lambda k2 for {k}");
+        assert_eq!(
+            to_fr(k1) + P::LAMBDA * to_fr(k2),
+            k,
+            "k = k1 + lambda k2 for {k}"
+        );
     }
 }
 
@@ -131,7 +139,13 @@ where
     let p = Projective::<P>::rand(rng).into_affine();
     let phi = P::endomorphism_affine(&p);
     let bases = vec![p, p, -p, p, Affine::<P>::identity(), p, phi, -phi, p];
-    for s in [Fr::ONE, Fr::from(2u64), Fr::from(3u64), Fr::from(1u64 << 20), P::LAMBDA] {
+    for s in [
+        Fr::ONE,
+        Fr::from(2u64),
+        Fr::from(3u64),
+        Fr::from(1u64 << 20),
+        P::LAMBDA,
+    ] {
         check(&bases, &vec![s; bases.len()]);
         let mut alt = vec![s, s, s, -s, Fr::from(9u64), s, s, s, -s];
         check(&bases, &alt);
