@@ -35,6 +35,7 @@ fn as_json(l: &Ledger) -> Value {
     let q = s.params().quorum_bps;
     json!({
         "chain_id": s.params().chain_id,
+        "params": s.params(),
         "height": l.height(),
         "time": c.time,
         "state_hash": hex::encode(l.state_hash()),
