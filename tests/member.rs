@@ -734,4 +734,70 @@ fn demo_dir_leaves_a_ledger_and_a_member_kit() {
         &["included"],
     );
     expect(&["ledger", "verify", "--dir", s(&d)], 0, &["ok:"]);
+
+    // The story again, against a real node serving that ledger, through the client crate.
+    let mut node = Command::new(env!("CARGO_BIN_EXE_zkcredit"))
+        .args([
+            "node",
+            "--dir",
+            s(&d),
+            "--listen",
+            "127.0.0.1:0",
+            "--block-interval",
+            "0.2",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn node");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(node.stdout.take().unwrap()));
+    let line = lines.next().expect("a line").expect("utf-8");
+    let url = format!(
+        "http://{}",
+        line.strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("{line:?}"))
+    );
+    let out = run(
+        &["demo", "--node", &url, "--dir", s(&d), "--depth", DEPTH],
+        None,
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &node.id().to_string()])
+        .status();
+    let _ = node.wait();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "demo --node\nstdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let told = text(&out.stdout);
+    for step in [
+        "attest",
+        "join with an admission proof",
+        "application with a policy proof",
+        "disbursement",
+        "repayment",
+        "All steps behaved",
+    ] {
+        assert!(told.contains(step), "{step:?} not in {told}");
+    }
+    expect(&["ledger", "verify", "--dir", s(&d)], 0, &["ok:"]);
+    expect(&["ledger", "show", "--dir", s(&d)], 0, &["loans (5):"]);
+    // A node serving another chain is refused, naming what to do.
+    let other = fresh_dir("demo-other");
+    expect(
+        &[
+            "demo",
+            "--node",
+            "http://127.0.0.1:9",
+            "--dir",
+            s(&other),
+            "--depth",
+            DEPTH,
+        ],
+        2,
+        &["node at http://127.0.0.1:9"],
+    );
 }

@@ -14,6 +14,7 @@
 
 mod coop;
 mod kit;
+mod remote;
 mod servicing;
 mod setup;
 mod story;
@@ -40,10 +41,17 @@ pub struct Args {
     /// Tree depth of the circuits (20 is the real size; smaller is faster).
     #[arg(long, default_value_t = 20)]
     pub depth: usize,
+    /// Tell the story against a running node serving a demo ledger instead (`demo --dir D`,
+    /// then `node --dir D`); --dir then only locates the cached keys.
+    #[arg(long)]
+    pub node: Option<String>,
 }
 
 /// Runs the demo.
 pub fn run(args: &Args) -> Result<ExitCode> {
+    if let Some(url) = &args.node {
+        return remote::run(args, url);
+    }
     let started = Instant::now();
     let tmp;
     let dir = match &args.dir {
