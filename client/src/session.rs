@@ -6,6 +6,7 @@ use crate::ClientError;
 use ed25519_dalek::SigningKey;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
+use std::sync::Arc;
 use std::time::Instant;
 use zkcredit_circuits::credential::{Credential, SCHEMA_COOP_HISTORY_V1};
 use zkcredit_circuits::identity::Identity;
@@ -40,8 +41,8 @@ impl Member {
 pub struct Session<C: Chain> {
     /// The chain.
     pub chain: C,
-    policy_keys: Option<ProvingKeys>,
-    membership_keys: Option<ProvingKeys>,
+    policy_keys: Option<Arc<ProvingKeys>>,
+    membership_keys: Option<Arc<ProvingKeys>>,
     rng: StdRng,
     /// Milliseconds each proof of this session took, in order.
     pub prove_ms: Vec<f64>,
@@ -66,17 +67,18 @@ impl<C: Chain> Session<C> {
         }
     }
 
-    /// Uses these policy proving keys (loan applications, admission).
+    /// Uses these policy proving keys (loan applications, admission); shared keys (an
+    /// `Arc`) serve many sessions.
     #[must_use]
-    pub fn with_policy_keys(mut self, keys: ProvingKeys) -> Self {
-        self.policy_keys = Some(keys);
+    pub fn with_policy_keys(mut self, keys: impl Into<Arc<ProvingKeys>>) -> Self {
+        self.policy_keys = Some(keys.into());
         self
     }
 
     /// Uses these membership proving keys (votes).
     #[must_use]
-    pub fn with_membership_keys(mut self, keys: ProvingKeys) -> Self {
-        self.membership_keys = Some(keys);
+    pub fn with_membership_keys(mut self, keys: impl Into<Arc<ProvingKeys>>) -> Self {
+        self.membership_keys = Some(keys.into());
         self
     }
 
@@ -89,7 +91,7 @@ impl<C: Chain> Session<C> {
     }
 
     fn keys<'a>(
-        keys: &'a Option<ProvingKeys>,
+        keys: &'a Option<Arc<ProvingKeys>>,
         circuit: &str,
         what: &'static str,
     ) -> Result<&'a ProvingKeys, ClientError> {
