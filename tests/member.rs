@@ -571,6 +571,35 @@ fn a_member_joins_applies_repays_and_signs_files_locally_and_against_a_node() {
         &[],
     ));
     assert_eq!(v["loans"][0]["next"], 1);
+
+    // The co-op attests the member's history: the new credential is written, privately.
+    let hist = c.path("history.json");
+    c.coop(
+        &["claim-history", "--out", s(&hist)],
+        0,
+        &["submitted claim-history", "included", "credential written"],
+    );
+    let cred = json(&std::fs::read_to_string(&hist).unwrap());
+    assert_eq!(cred["subject"], c.commitment.as_str(), "{cred}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&hist).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    c.coop(
+        &["claim-history", "--out", s(&hist)],
+        2,
+        &["already exists"],
+    );
+    // Any body, signed as the member, from a file: here one the ledger rejects, by name.
+    let proposal = c.path("proposal.json");
+    std::fs::write(&proposal, r#"{"CloseProposal":{"proposal":7}}"#).unwrap();
+    c.coop(
+        &["propose", "--body", s(&proposal)],
+        1,
+        &["rejected", "unknown proposal 7"],
+    );
     expect(&["ledger", "verify", "--dir", ledger], 0, &["ok:"]);
 
     // The same member against a node serving this ledger.
@@ -685,7 +714,6 @@ fn a_member_joins_applies_repays_and_signs_files_locally_and_against_a_node() {
         .status();
     let _ = node.wait();
     expect(&["ledger", "verify", "--dir", ledger], 0, &["ok:"]);
-    let _ = c.commitment;
 }
 
 /// `demo --dir D` leaves a ledger that `ledger show|verify --dir D` open, and the files a
