@@ -274,9 +274,8 @@ impl<C: Chain> Session<C> {
     ) -> Result<(Tx, Credential), ClientError> {
         let subject = member.identity()?.commitment();
         let (attrs, issued_at) = self.chain.history(&member.account())?;
-        let salt = Fr::from(rand::RngCore::next_u64(&mut self.rng))
-            * Fr::from(rand::RngCore::next_u64(&mut self.rng))
-            + Fr::from(rand::RngCore::next_u64(&mut self.rng));
+        // A uniformly random field element (the credential's blinding salt).
+        let salt = Identity::random(&mut self.rng).secret();
         let credential = Credential {
             schema: SCHEMA_COOP_HISTORY_V1,
             issuer: coop_issuer_id(&self.chain.chain_id()?),

@@ -87,7 +87,7 @@ pub fn run(args: &super::Args, url: &str) -> Result<ExitCode> {
         attrs: [760, 1_200_000, 100_000, 5_000_000, 120, 0, 0, 180],
         issued_at: time,
         expires_at: time + 365 * 86_400,
-        salt: Fr::from(rand::RngCore::next_u64(&mut rand::rngs::OsRng)),
+        salt: Identity::random(&mut rand::rngs::OsRng).secret(),
     };
     let tx = s.sign(
         &bureau,
