@@ -6,6 +6,7 @@
 mod bench_cmd;
 mod ceremony_cmd;
 mod circuits_cmd;
+mod coop_cmd;
 mod credential_cmd;
 mod demo_cmd;
 mod exit;
@@ -58,8 +59,12 @@ enum Command {
     Export(export_cmd::Command),
     /// Measure constraints, setup, prove, verify and batch-verify times and sizes.
     Bench(bench_cmd::Args),
-    /// The proof-carrying co-op ledger: init, submit, produce, show, verify, path.
+    /// The proof-carrying co-op ledger: keygen, init, params, sign, submit, status, produce,
+    /// show, verify, path.
     Ledger(ledger_cmd::Args),
+    /// A member's actions in one command (plan, prove, sign, submit, report): join, apply,
+    /// vote, propose, deposit, withdraw, repay, claim-history; on --dir DIR or --node URL.
+    Coop(coop_cmd::Args),
     /// Run a whole lending co-op on a fresh ledger, step by step, with figures.
     Demo(demo_cmd::Args),
     /// Serve a ledger over HTTP/JSON as the co-op's node (API v1, dashboard, metrics).
@@ -82,6 +87,7 @@ fn main() -> ExitCode {
         Command::Export(cmd) => export_cmd::run(&cmd),
         Command::Bench(args) => bench_cmd::run(&args),
         Command::Ledger(args) => ledger_cmd::run(&args),
+        Command::Coop(args) => coop_cmd::run(&args),
         Command::Demo(args) => demo_cmd::run(&args),
         Command::Node(args) => node_cmd::run(&args),
         Command::Ceremony(cmd) => ceremony_cmd::run(&cmd),

@@ -1179,42 +1179,16 @@ fn prove_takes_paths_and_roots_from_a_ledger() {
             zkcredit_circuits::field::from_decimal(secret["secret"].as_str().unwrap()).unwrap(),
         );
         assert_eq!(id.commitment(), identity);
-        let exp = ledger
-            .state()
-            .expected_admission(&acct(&sk(11)), 0, identity, 1_000_000)
-            .unwrap();
-        let (path, root) = ledger.credential_path(&credential.leaf()).unwrap();
-        let keys = zkcredit_prover::ProvingKeys::load(&w.policy_keys).unwrap();
-        let env = zkcredit_prover::prove_policy(
-            &keys,
-            &zkcredit_prover::PolicyInput {
-                identity: &id,
-                credential: &credential,
-                path,
-                root,
-                policy: &exp.policy(),
-                now: t0 + 180,
-                request: exp.request,
-                scope: exp.scope,
-                issued_after: 0,
-                holder_scope: zkcredit_circuits::Fr::from(0u64),
-            },
-            &mut rand::rngs::OsRng,
-        )
-        .unwrap();
-        let join = Tx::sign(
-            chain,
-            &sk(11),
-            0,
-            TxBody::Join {
-                identity,
-                deposit: 1_000_000,
-                proof: zkcredit_ledger::ProofData {
-                    public_inputs: env.public_inputs.clone(),
-                    proof: env.proof_bytes(),
-                },
-            },
-        );
+        // Plan, prove and sign through the client crate, as `zkcredit coop join` does.
+        let mut session = zkcredit_client::Session::new(zkcredit_client::LocalChain::new(ledger))
+            .with_policy_keys(zkcredit_prover::ProvingKeys::load(&w.policy_keys).unwrap());
+        session.chain.set_time(Some(t0 + 180));
+        let member = zkcredit_client::Member {
+            key: sk(11),
+            identity: Some(id),
+        };
+        let join = session.join(&member, &credential, 1_000_000).unwrap();
+        let ledger = session.chain.ledger_mut();
         let made = ledger.produce_block(t0 + 180, &[join]).unwrap();
         assert!(made.rejected.is_empty(), "{:?}", made.rejected);
         ledger.credential_path(&credential.leaf()).unwrap().1

@@ -85,41 +85,124 @@ pub fn fr_from_hash(h: &Hash) -> Fr {
     Fr::from_le_bytes_mod_order(h)
 }
 
-/// serde for one [`Fr`]: 32 bytes little-endian, rejecting values ≥ the modulus.
+/// serde for one [`Fr`]: in the binary encoding 32 bytes little-endian; in human-readable
+/// formats (JSON) a canonical decimal string. Both reject values ≥ the modulus.
 pub mod fr {
     use super::*;
     use serde::{de, Deserialize, Deserializer, Serializer};
+    use zkcredit_circuits::field::{from_decimal, to_decimal};
 
     /// Serializes a field element.
     pub fn serialize<S: Serializer>(x: &Fr, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            return s.serialize_str(&to_decimal(x));
+        }
         fr_to_bytes(x).serialize(s)
     }
 
     /// Deserializes a canonical field element.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Fr, D::Error> {
+        if d.is_human_readable() {
+            let text = String::deserialize(d)?;
+            return from_decimal(&text)
+                .map_err(|e| de::Error::custom(format!("field element {text:?}: {e}")));
+        }
         let bytes = <[u8; 32]>::deserialize(d)?;
         fr_from_bytes(&bytes).ok_or_else(|| de::Error::custom("field element ≥ the modulus"))
     }
 }
 
-/// serde for `Vec<Fr>`.
+/// serde for `Vec<Fr>` (each as [`fr`] encodes it).
 pub mod fr_vec {
     use super::*;
-    use serde::{de, Deserialize, Deserializer, Serializer};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct One(#[serde(with = "super::fr")] Fr);
 
     /// Serializes field elements.
     pub fn serialize<S: Serializer>(x: &[Fr], s: S) -> Result<S::Ok, S::Error> {
-        x.iter().map(fr_to_bytes).collect::<Vec<_>>().serialize(s)
+        x.iter().map(|f| One(*f)).collect::<Vec<_>>().serialize(s)
     }
 
     /// Deserializes canonical field elements.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Fr>, D::Error> {
-        let v = Vec::<[u8; 32]>::deserialize(d)?;
-        v.iter()
-            .map(|b| {
-                fr_from_bytes(b).ok_or_else(|| de::Error::custom("field element ≥ the modulus"))
-            })
-            .collect()
+        Ok(Vec::<One>::deserialize(d)?
+            .into_iter()
+            .map(|o| o.0)
+            .collect())
+    }
+}
+
+/// serde for byte strings (`Vec<u8>`: signatures, proofs, keys): bytes in the binary
+/// encoding, lowercase hex in human-readable formats.
+pub mod hex_bytes {
+    use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Serializes bytes.
+    pub fn serialize<S: Serializer>(x: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            return s.serialize_str(&hex::encode(x));
+        }
+        x.serialize(s)
+    }
+
+    /// Deserializes bytes.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        if d.is_human_readable() {
+            let text = String::deserialize(d)?;
+            return hex::decode(text.trim())
+                .map_err(|e| de::Error::custom(format!("not hex: {e}")));
+        }
+        Vec::<u8>::deserialize(d)
+    }
+}
+
+/// serde for 32-byte values (accounts, hashes): a fixed array in the binary encoding, 64
+/// lowercase hex digits in human-readable formats.
+pub mod hex32 {
+    use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Serializes 32 bytes.
+    pub fn serialize<S: Serializer>(x: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            return s.serialize_str(&hex::encode(x));
+        }
+        x.serialize(s)
+    }
+
+    /// Deserializes 32 bytes.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        if d.is_human_readable() {
+            let text = String::deserialize(d)?;
+            let b =
+                hex::decode(text.trim()).map_err(|e| de::Error::custom(format!("not hex: {e}")))?;
+            return b.try_into().map_err(|b: Vec<u8>| {
+                de::Error::custom(format!("{} bytes, expected 32", b.len()))
+            });
+        }
+        <[u8; 32]>::deserialize(d)
+    }
+}
+
+/// serde for `Vec<[u8; 32]>` (each as [`hex32`] encodes it).
+pub mod hex32_vec {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct One(#[serde(with = "super::hex32")] [u8; 32]);
+
+    /// Serializes 32-byte values.
+    pub fn serialize<S: Serializer>(x: &[[u8; 32]], s: S) -> Result<S::Ok, S::Error> {
+        x.iter().map(|b| One(*b)).collect::<Vec<_>>().serialize(s)
+    }
+
+    /// Deserializes 32-byte values.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<[u8; 32]>, D::Error> {
+        Ok(Vec::<One>::deserialize(d)?
+            .into_iter()
+            .map(|o| o.0)
+            .collect())
     }
 }
 
@@ -148,5 +231,50 @@ mod tests {
         );
         // 0 as an over-long varint (0x80 0x00) decodes but is not canonical.
         assert_eq!(decode::<u64>(&[0x80, 0x00]), Err(DecodeError::NonCanonical));
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Sample {
+        #[serde(with = "fr")]
+        x: Fr,
+        #[serde(with = "fr_vec")]
+        xs: Vec<Fr>,
+        #[serde(with = "hex_bytes")]
+        b: Vec<u8>,
+        #[serde(with = "hex32")]
+        a: [u8; 32],
+        #[serde(with = "hex32_vec")]
+        v: Vec<[u8; 32]>,
+    }
+
+    /// JSON: decimal field elements, hex bytes, never byte arrays; the binary encoding is
+    /// unchanged (field elements as 32 bytes) so hashes do not move.
+    #[test]
+    fn json_is_decimal_and_hex_binary_is_bytes() {
+        let v = Sample {
+            x: Fr::from(7u64),
+            xs: vec![Fr::from(1u64), -Fr::from(1u64)],
+            b: vec![0xab, 0x01],
+            a: [0x11; 32],
+            v: vec![[0x22; 32]],
+        };
+        let j = serde_json::to_value(&v).unwrap();
+        assert_eq!(j["x"], "7");
+        assert_eq!(j["xs"][0], "1");
+        assert_eq!(j["b"], "ab01");
+        assert_eq!(j["a"], "11".repeat(32));
+        assert_eq!(j["v"][0], "22".repeat(32));
+        assert_eq!(serde_json::from_value::<Sample>(j).unwrap(), v);
+        let bin = encode(&v);
+        assert_eq!(&bin[..32], &fr_to_bytes(&Fr::from(7u64))[..]);
+        assert_eq!(decode::<Sample>(&bin).unwrap(), v);
+        // Out of field, leading zeros, short accounts: refused, naming the problem.
+        let bad = serde_json::json!({"x": "07", "xs": [], "b": "", "a": "11", "v": []});
+        assert!(serde_json::from_value::<Sample>(bad).is_err());
+        let short = serde_json::json!({"x": "7", "xs": [], "b": "", "a": "11", "v": []});
+        let e = serde_json::from_value::<Sample>(short)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("1 bytes, expected 32"), "{e}");
     }
 }

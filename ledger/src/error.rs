@@ -15,8 +15,8 @@ pub enum TxError {
         /// Position in `cosignatures`.
         index: usize,
     },
-    /// Wrong nonce.
-    #[error("wrong nonce: expected {expected}, got {found}")]
+    /// A nonce already used (or, at a node's admission, not the account's next one).
+    #[error("wrong nonce {found}: the account's next nonce is {expected}")]
     WrongNonce {
         /// The account's next nonce.
         expected: u64,
@@ -121,7 +121,7 @@ pub enum TxError {
     #[error("malformed proof: {0}")]
     MalformedProof(String),
     /// The proof's registry root is not in the recent-roots window.
-    #[error("registry root is unknown or too old")]
+    #[error("registry root is unknown or too old: prove against the current root or one still accepted (`zkcredit ledger path`, GET /v1/registry/roots)")]
     UnknownRoot,
     /// The proof names another issuer than the policy requires.
     #[error("proof uses another issuer than the policy's ({expected})")]
@@ -180,7 +180,7 @@ pub enum TxError {
     #[error("proof is for other policy clauses")]
     PolicyMismatch,
     /// The proof's request binding differs from this transaction's request.
-    #[error("proof is bound to another request")]
+    #[error("proof is bound to another request: the binding covers the chain, the account, amount, term, rate, policy and the transaction's nonce (ask the plan: GET /v1/plan/loan or /v1/plan/join, or use `zkcredit coop`)")]
     RequestMismatch,
     /// The proof's nullifier scope is not the expected one.
     #[error("proof uses the wrong nullifier scope (expected {expected})")]

@@ -208,7 +208,7 @@ impl State {
     pub fn nullifier_used(&self, n: &Fr) -> bool {
         self.nullifiers.contains(&fr_to_bytes(n))
     }
-    /// Next nonce of an account.
+    /// Next nonce of an account: the smallest nonce its next transaction may carry.
     pub fn nonce(&self, account: &Account) -> u64 {
         self.core.nonces.get(account).copied().unwrap_or(0)
     }
@@ -403,14 +403,17 @@ impl State {
                 return Err(TxError::BadCosignature { index });
             }
         }
+        // Nonces only increase: a transaction may skip the nonce of an earlier one that was
+        // rejected (so one rejection does not doom the account's later transactions), and
+        // after it applies no transaction with its nonce or a lower one can apply again.
         let expected = self.nonce(&tx.signer);
-        if tx.nonce != expected {
+        if tx.nonce < expected {
             return Err(TxError::WrongNonce {
                 expected,
                 found: tx.nonce,
             });
         }
-        let next_nonce = overflow(expected.checked_add(1))?;
+        let next_nonce = overflow(tx.nonce.checked_add(1))?;
         let effect = crate::actions::check(self, tx, time, keys)?;
         // Nothing below fails: the check computed every value.
         let proof = crate::actions::apply(self, effect);

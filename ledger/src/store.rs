@@ -72,7 +72,6 @@ impl Built {
 /// What a commit does to the mempool.
 enum PoolUpdate<'a> {
     Keep,
-    Clear,
     Settle {
         seqs: &'a [u64],
         rejected: &'a [Rejected],
@@ -297,7 +296,8 @@ impl Ledger {
         self.state.member_path(identity)
     }
 
-    /// Queues a transaction in the mempool after checking its signature.
+    /// Queues a transaction in the mempool after checking its signature, recording it as
+    /// [`TxStatus::Pending`] (as a node does; [`Ledger::tx_status`] then tells its fate).
     ///
     /// # Errors
     /// [`TxError::BadSignature`]; storage errors.
@@ -306,13 +306,7 @@ impl Ledger {
         if !crate::tx::check_signature(&tx.signer, &msg, &tx.signature) {
             return Err(TxError::BadSignature.into());
         }
-        let w = write_txn(&self.db)?;
-        {
-            let mut pool = w.open_table(MEMPOOL)?;
-            let next = pool.last()?.map_or(0, |(k, _)| k.value() + 1);
-            pool.insert(next, &codec::encode(tx)[..])?;
-        }
-        w.commit()?;
+        self.enqueue(std::slice::from_ref(tx))?;
         Ok(tx.hash())
     }
 
@@ -333,13 +327,15 @@ impl Ledger {
         Ok(out)
     }
 
-    /// Builds a block at `time` from the whole mempool, commits it and empties the mempool.
+    /// Builds a block at `time` from the whole mempool and commits it, recording each
+    /// transaction's fate (included or rejected with its reason) as a node does.
     ///
     /// # Errors
     /// As [`Ledger::produce_block`].
     pub fn produce_from_mempool(&mut self, time: u64) -> Result<Produced, LedgerError> {
-        let txs = self.mempool()?;
-        self.produce_inner(time, &txs, true)
+        let entries = self.pending()?;
+        let built = self.build_pending(time, &entries)?;
+        self.commit_built(built)
     }
 
     /// Builds a block at `time` from `txs` (invalid ones are left out with their reason),
@@ -349,23 +345,13 @@ impl Ledger {
     /// # Errors
     /// [`LedgerError::Block`] for a time before the last block; storage errors.
     pub fn produce_block(&mut self, time: u64, txs: &[Tx]) -> Result<Produced, LedgerError> {
-        self.produce_inner(time, txs, false)
+        self.produce_inner(time, txs)
     }
 
-    fn produce_inner(
-        &mut self,
-        time: u64,
-        txs: &[Tx],
-        clear_mempool: bool,
-    ) -> Result<Produced, LedgerError> {
+    fn produce_inner(&mut self, time: u64, txs: &[Tx]) -> Result<Produced, LedgerError> {
         let (next, block, rejected) = self.state.build_block(time, txs, &self.keys)?;
         let proofs = block.txs.iter().filter(|t| t.body.carries_proof()).count();
-        let pool = if clear_mempool {
-            PoolUpdate::Clear
-        } else {
-            PoolUpdate::Keep
-        };
-        self.commit(next, &block, pool)?;
+        self.commit(next, &block, PoolUpdate::Keep)?;
         Ok(Produced {
             hash: block.header.hash(),
             block,
@@ -419,9 +405,6 @@ impl Ledger {
             st.insert("head", &hash[..])?;
             match pool {
                 PoolUpdate::Keep => {}
-                PoolUpdate::Clear => {
-                    w.open_table(MEMPOOL)?.retain(|_, _| false)?;
-                }
                 PoolUpdate::Settle { seqs, rejected } => {
                     let mut mp = w.open_table(MEMPOOL)?;
                     for s in seqs {
@@ -517,18 +500,9 @@ impl Ledger {
     /// # Errors
     /// [`LedgerError::Block`] for a time before the last block.
     pub fn build_pending(&self, time: u64, entries: &[PoolEntry]) -> Result<Built, LedgerError> {
-        let txs: Vec<Tx> = entries.iter().map(|e| e.tx.clone()).collect();
+        let txs = nonce_ordered(entries);
         let (next, block, rejected) = self.state.build_block(time, &txs, &self.keys)?;
-        let proofs = block
-            .txs
-            .iter()
-            .filter(|t| {
-                matches!(
-                    t.body,
-                    crate::tx::TxBody::ApplyLoan { .. } | crate::tx::TxBody::Vote { .. }
-                )
-            })
-            .count();
+        let proofs = block.txs.iter().filter(|t| t.body.carries_proof()).count();
         Ok(Built {
             next,
             block,
@@ -658,4 +632,23 @@ impl Ledger {
             state_hash: state.state_hash(),
         })
     }
+}
+
+/// The pending transactions in submission order, except that each account's own
+/// transactions take its slots in nonce order (a later-submitted lower nonce goes first, so
+/// it is not made stale by a higher one).
+fn nonce_ordered(entries: &[PoolEntry]) -> Vec<Tx> {
+    let mut by_account: std::collections::BTreeMap<crate::tx::Account, Vec<&Tx>> =
+        std::collections::BTreeMap::new();
+    for e in entries {
+        by_account.entry(e.tx.signer).or_default().push(&e.tx);
+    }
+    for txs in by_account.values_mut() {
+        txs.sort_by_key(|t| t.nonce);
+        txs.reverse();
+    }
+    entries
+        .iter()
+        .filter_map(|e| by_account.get_mut(&e.tx.signer).and_then(Vec::pop).cloned())
+        .collect()
 }

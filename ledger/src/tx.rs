@@ -20,12 +20,14 @@ pub const BLOCK_VERSION: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tx {
     /// The account that sends (and pays for, and is answerable for) the transaction.
+    #[serde(with = "codec::hex32")]
     pub signer: Account,
     /// The signer's next nonce (0 for a fresh account).
     pub nonce: u64,
     /// What the transaction does.
     pub body: TxBody,
     /// ed25519 signature (64 bytes) of the signer over [`Tx::signing_message`].
+    #[serde(with = "codec::hex_bytes")]
     pub signature: Vec<u8>,
     /// Further officers' signatures over the same message.
     pub cosignatures: Vec<Cosignature>,
@@ -35,8 +37,10 @@ pub struct Tx {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cosignature {
     /// The co-signing officer.
+    #[serde(with = "codec::hex32")]
     pub signer: Account,
     /// ed25519 signature (64 bytes) over the transaction's signing message.
+    #[serde(with = "codec::hex_bytes")]
     pub signature: Vec<u8>,
 }
 
@@ -47,6 +51,7 @@ pub struct ProofData {
     #[serde(with = "codec::fr_vec")]
     pub public_inputs: Vec<Fr>,
     /// Compressed proof: A (32) ‖ B (64) ‖ C (32) bytes.
+    #[serde(with = "codec::hex_bytes")]
     pub proof: Vec<u8>,
 }
 
@@ -139,6 +144,7 @@ pub enum TxBody {
         #[serde(with = "codec::fr")]
         issuer: Fr,
         /// The account that signs its attestations.
+        #[serde(with = "codec::hex32")]
         account: Account,
         /// Display name.
         name: String,
@@ -350,10 +356,13 @@ pub struct BlockHeader {
     /// Block time, unix seconds; never less than the previous block's.
     pub time: u64,
     /// Hash of the previous block (the genesis hash for height 1).
+    #[serde(with = "codec::hex32")]
     pub prev_hash: Hash,
     /// [`tx_root`] of the transactions.
+    #[serde(with = "codec::hex32")]
     pub tx_root: Hash,
     /// State hash after applying the block.
+    #[serde(with = "codec::hex32")]
     pub state_hash: Hash,
     /// Number of transactions.
     pub tx_count: u32,
@@ -419,6 +428,7 @@ pub struct Params {
     /// Treasury actions moving more than this need `threshold` officer signatures.
     pub treasury_limit: u64,
     /// Officers' accounts.
+    #[serde(with = "codec::hex32_vec")]
     pub officers: Vec<Account>,
     /// k of k-of-n.
     pub threshold: u32,
@@ -479,6 +489,7 @@ pub struct KeyRecord {
     /// Circuit id, e.g. `policy-d20-k8-c4`.
     pub circuit: String,
     /// arkworks compressed verifying key.
+    #[serde(with = "codec::hex_bytes")]
     pub vk: Vec<u8>,
     /// True for keys from an insecure seeded setup.
     pub insecure: bool,

@@ -76,19 +76,30 @@ fn membership_money_and_signatures() {
     w.reject(tx, TxError::BadSignature);
     let n = w.ledger.state().nonce(&acct(&a));
     w.reject(
-        w.tx_n(&a, n + 1, TxBody::Deposit { amount: 1 }),
-        TxError::WrongNonce {
-            expected: n,
-            found: n + 1,
-        },
-    );
-    w.reject(
         w.tx_n(&a, n - 1, TxBody::Deposit { amount: 1 }),
         TxError::WrongNonce {
             expected: n,
             found: n - 1,
         },
     );
+    // A nonce may skip ahead (past one whose transaction was rejected); afterwards neither
+    // the skipped nonce nor the used one is accepted again.
+    let ahead = w.tx_n(&a, n + 1, TxBody::Deposit { amount: 1 });
+    w.ok_block(vec![ahead.clone()]);
+    assert_eq!(w.ledger.state().nonce(&acct(&a)), n + 2);
+    for (again, found) in [
+        (ahead, n + 1),
+        (w.tx_n(&a, n, TxBody::Deposit { amount: 1 }), n),
+    ] {
+        w.reject(
+            again,
+            TxError::WrongNonce {
+                expected: n + 2,
+                found,
+            },
+        );
+    }
+    let n = n + 2;
     // A signature for another chain.
     let other = Tx::sign("other-chain", &a, n, TxBody::Deposit { amount: 1 });
     w.reject(other, TxError::BadSignature);
@@ -816,15 +827,24 @@ fn blocks_replay_and_store_versions() {
     w.ledger.apply(&block).unwrap();
     assert_eq!(w.ledger.state_hash(), block.header.state_hash);
 
-    // Mempool: submit, produce.
+    // Mempool: submit, produce; each fate is recorded.
+    let n = w.ledger.state().nonce(&acct(&sk(20)));
     let t1 = w.tx(&sk(20), TxBody::Deposit { amount: 5 });
-    let t2 = w.tx_n(&sk(20), 99, TxBody::Deposit { amount: 5 });
+    let t2 = w.tx_n(&sk(20), n, TxBody::Deposit { amount: 6 });
     w.ledger.submit(&t1).unwrap();
     w.ledger.submit(&t2).unwrap();
+    assert_eq!(
+        w.ledger.tx_status(&t2.hash()).unwrap(),
+        Some(TxStatus::Pending)
+    );
     let p = w.ledger.produce_from_mempool(w.time + 120).unwrap();
     assert_eq!(p.block.txs, vec![t1.clone()]);
     assert!(matches!(p.rejected[0].error, TxError::WrongNonce { .. }));
     assert!(w.ledger.mempool().unwrap().is_empty());
+    assert!(matches!(
+        w.ledger.tx_status(&t2.hash()).unwrap(),
+        Some(TxStatus::Rejected { ref reason, .. }) if reason.contains("next nonce is")
+    ));
     assert_eq!(
         w.ledger.find_tx(&t1.hash()).unwrap(),
         Some((w.ledger.height(), 0))
@@ -871,4 +891,54 @@ fn blocks_replay_and_store_versions() {
         Ledger::init(&dir, &genesis()),
         Err(LedgerError::NotALedger(_))
     ));
+}
+
+/// A rejected transaction in the mempool does not doom the same account's later ones: a
+/// withdrawal beyond the member's capital is rejected, the deposit signed after it (next
+/// nonce) is still included; and a lower nonce submitted after a higher one goes first.
+#[test]
+fn a_rejected_transaction_does_not_doom_later_ones() {
+    let mut w = World::new();
+    let a = sk(20);
+    w.join(&a, &ident(1), 10_000);
+    let n = w.ledger.state().nonce(&acct(&a));
+    let too_much = w.tx_n(&a, n, TxBody::Withdraw { amount: 1_000_000 });
+    let deposit = w.tx_n(&a, n + 1, TxBody::Deposit { amount: 700 });
+    let withdraw = w.tx_n(&a, n + 2, TxBody::Withdraw { amount: 200 });
+    let later = w.tx_n(&a, n + 3, TxBody::Deposit { amount: 50 });
+    // Submitted out of order: n+3 before n+2.
+    for t in [&too_much, &deposit, &later, &withdraw] {
+        w.ledger.submit(t).unwrap();
+    }
+    let p = w.ledger.produce_from_mempool(w.time + 60).unwrap();
+    assert_eq!(
+        p.block.txs,
+        vec![deposit.clone(), withdraw.clone(), later.clone()]
+    );
+    assert_eq!(p.rejected.len(), 1);
+    assert!(matches!(
+        p.rejected[0].error,
+        TxError::InsufficientCapital { .. }
+    ));
+    assert_eq!(
+        w.ledger.state().member(&acct(&a)).unwrap().capital,
+        10_000 + 700 - 200 + 50
+    );
+    assert!(matches!(
+        w.ledger.tx_status(&too_much.hash()).unwrap(),
+        Some(TxStatus::Rejected { .. })
+    ));
+    assert!(matches!(
+        w.ledger.tx_status(&later.hash()).unwrap(),
+        Some(TxStatus::Included { index: 2, .. })
+    ));
+    // The rejected one cannot come back later: its nonce is behind.
+    w.reject(
+        too_much,
+        TxError::WrongNonce {
+            expected: n + 4,
+            found: n,
+        },
+    );
+    w.ledger.verify().unwrap();
 }

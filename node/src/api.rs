@@ -102,23 +102,25 @@ pub async fn state(State(app): Shared) -> ApiResult {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Submit {
-    /// Hex of the transaction's canonical encoding.
-    tx: String,
+    /// Hex of the transaction's canonical encoding, or the transaction as JSON (the signed
+    /// transaction file `zkcredit ledger sign` writes).
+    tx: Value,
 }
 
-/// `POST /v1/tx`: `{"tx": hex}` → 202 `{"hash", "status": "pending"}`.
+/// `POST /v1/tx`: `{"tx": hex}` or `{"tx": {transaction JSON}}` → 202 `{"hash", "status":
+/// "pending"}`.
 pub async fn submit(State(app): Shared, body: Bytes) -> Result<Response, ApiError> {
     let s: Submit = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_json", e.to_string()))?;
-    let bytes = hex::decode(s.tx.trim()).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_encoding",
-            format!("tx: not hex ({e})"),
-        )
-    })?;
-    let tx: Tx = codec::decode(&bytes)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_encoding", format!("tx: {e}")))?;
+    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, "bad_encoding", m);
+    let tx: Tx = match s.tx {
+        Value::String(h) => {
+            let bytes = hex::decode(h.trim()).map_err(|e| bad(format!("tx: not hex ({e})")))?;
+            codec::decode(&bytes).map_err(|e| bad(format!("tx: {e}")))?
+        }
+        v @ Value::Object(_) => serde_json::from_value(v).map_err(|e| bad(format!("tx: {e}")))?,
+        _ => return Err(bad("tx: expected hex or a transaction object".into())),
+    };
     let hash = app.admit(tx).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -235,10 +237,15 @@ pub async fn members(State(app): Shared) -> ApiResult {
 pub async fn account(State(app): Shared, Path(acct): Path<String>) -> ApiResult {
     let a: Account = hex32("account", &acct)?;
     let pending = app.chain.pending_of(&a);
+    let next_nonce = app.chain.next_nonce_of(&a);
+    let now = app.chain.clock().now();
     let l = app.chain.read();
     let s = l.state();
+    let now = now.max(s.core().time);
     let member = s.member(&a).map(|m| {
         json!({
+            "history_attrs": s.history_attrs(&a, now),
+            "history_attrs_at": now,
             "identity": views::dec_bytes(&m.identity),
             "index": m.index,
             "capital": m.capital,
@@ -257,7 +264,7 @@ pub async fn account(State(app): Shared, Path(acct): Path<String>) -> ApiResult 
         "account": acct,
         "nonce": s.nonce(&a),
         "pending": pending,
-        "next_nonce": s.nonce(&a) + pending,
+        "next_nonce": next_nonce,
         "member": member,
     })))
 }
@@ -387,7 +394,7 @@ pub struct LoanPlan {
 /// The nullifier is the prover's own (`Poseidon(s, scope)`).
 pub async fn plan_loan(State(app): Shared, Query(q): Query<LoanPlan>) -> ApiResult {
     let a = hex32("account", &q.account)?;
-    let pending = app.chain.pending_of(&a);
+    let next_nonce = app.chain.next_nonce_of(&a);
     let now = app.chain.clock().now();
     let l = app.chain.read();
     let s = l.state();
@@ -396,7 +403,7 @@ pub async fn plan_loan(State(app): Shared, Query(q): Query<LoanPlan>) -> ApiResu
         .policies
         .get(&q.policy_id)
         .ok_or_else(|| ApiError::not_found(format!("no policy {}", q.policy_id)))?;
-    let nonce = q.nonce.unwrap_or(s.nonce(&a) + pending);
+    let nonce = q.nonce.unwrap_or(next_nonce);
     let now = now.max(s.core().time);
     let exp = s
         .expected_application(
@@ -460,11 +467,11 @@ pub struct JoinPlan {
 pub async fn plan_join(State(app): Shared, Query(q): Query<JoinPlan>) -> ApiResult {
     let a = hex32("account", &q.account)?;
     let identity = field("identity", &q.identity)?;
-    let pending = app.chain.pending_of(&a);
+    let next_nonce = app.chain.next_nonce_of(&a);
     let now = app.chain.clock().now();
     let l = app.chain.read();
     let s = l.state();
-    let nonce = q.nonce.unwrap_or(s.nonce(&a) + pending);
+    let nonce = q.nonce.unwrap_or(next_nonce);
     let now = now.max(s.core().time);
     let exp = s
         .expected_admission(&a, nonce, identity, q.deposit)

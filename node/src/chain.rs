@@ -71,6 +71,8 @@ impl Default for PoolLimits {
 struct PoolIndex {
     entries: Vec<PoolEntry>,
     per_account: HashMap<Account, u64>,
+    /// One past the highest pending nonce of each account.
+    next_nonce: HashMap<Account, u64>,
     hashes: HashSet<Hash>,
     nullifiers: HashSet<[u8; 32]>,
 }
@@ -78,6 +80,8 @@ struct PoolIndex {
 impl PoolIndex {
     fn add(&mut self, e: PoolEntry) {
         *self.per_account.entry(e.tx.signer).or_default() += 1;
+        let next = self.next_nonce.entry(e.tx.signer).or_default();
+        *next = (*next).max(e.tx.nonce.saturating_add(1));
         self.hashes.insert(e.tx.hash());
         if let Some(n) = nullifier(&e.tx) {
             self.nullifiers.insert(n);
@@ -169,6 +173,19 @@ impl Chain {
             .unwrap_or(0)
     }
 
+    /// The nonce the next transaction of `account` must carry: one past its highest pending
+    /// one, or the ledger's next nonce for it when nothing is pending (or the ledger moved
+    /// past the pending ones, e.g. after an earlier one was rejected).
+    pub fn next_nonce_of(&self, account: &Account) -> u64 {
+        let pending = self
+            .lock_pool()
+            .next_nonce
+            .get(account)
+            .copied()
+            .unwrap_or(0);
+        pending.max(self.read().state().nonce(account))
+    }
+
     fn lock_pool(&self) -> std::sync::MutexGuard<'_, PoolIndex> {
         self.pool.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -248,7 +265,11 @@ impl Chain {
                 }
                 let in_pool = pool.per_account.get(&tx.signer).copied().unwrap_or(0);
                 let in_batch = batch_nonce.get(&tx.signer).copied().unwrap_or(0);
-                let expected = state.nonce(&tx.signer) + in_pool + in_batch;
+                // The next nonce after the account's pending ones (the ledger accepts a gap
+                // left by a rejected transaction, so pending nonces need not be contiguous
+                // with the ledger's).
+                let pool_next = pool.next_nonce.get(&tx.signer).copied().unwrap_or(0);
+                let expected = state.nonce(&tx.signer).max(pool_next) + in_batch;
                 if tx.nonce != expected {
                     let e = TxError::WrongNonce {
                         expected,

@@ -12,35 +12,34 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use zkcredit_circuits::credential::{Credential, SCHEMA_BUREAU_V1};
-use zkcredit_circuits::field::parse_decimal;
 use zkcredit_circuits::identity::Identity;
-use zkcredit_circuits::merkle::MerklePath;
 use zkcredit_circuits::policy::Clause;
 use zkcredit_circuits::statement::CircuitId;
 use zkcredit_circuits::Fr;
+use zkcredit_client::{Member, NodeChain, Session};
 use zkcredit_ledger::{
     codec, Account, ClauseRule, Genesis, KeyRecord, Ledger, Params, PolicyRules, ProofData, Tx,
     TxBody, TxStatus,
 };
 use zkcredit_node::chain::Clock;
 use zkcredit_node::{Config, Node};
-use zkcredit_prover::{
-    prove_membership, prove_policy, setup, MembershipInput, PolicyInput, ProvingKeys,
-};
+use zkcredit_prover::{prove_policy, setup, PolicyInput, ProvingKeys};
 
 const DEPTH: usize = 8;
 const CHAIN: &str = "node-test-coop";
 const T0: u64 = 1_700_000_000;
 const DAY: u64 = 86_400;
 
-fn policy_keys() -> &'static ProvingKeys {
-    static K: OnceLock<ProvingKeys> = OnceLock::new();
-    K.get_or_init(|| setup(CircuitId::Policy { depth: DEPTH }, Some(21)).expect("setup"))
+fn policy_keys() -> &'static Arc<ProvingKeys> {
+    static K: OnceLock<Arc<ProvingKeys>> = OnceLock::new();
+    K.get_or_init(|| Arc::new(setup(CircuitId::Policy { depth: DEPTH }, Some(21)).expect("setup")))
 }
 
-fn membership_keys() -> &'static ProvingKeys {
-    static K: OnceLock<ProvingKeys> = OnceLock::new();
-    K.get_or_init(|| setup(CircuitId::Membership { depth: DEPTH }, Some(22)).expect("setup"))
+fn membership_keys() -> &'static Arc<ProvingKeys> {
+    static K: OnceLock<Arc<ProvingKeys>> = OnceLock::new();
+    K.get_or_init(|| {
+        Arc::new(setup(CircuitId::Membership { depth: DEPTH }, Some(22)).expect("setup"))
+    })
 }
 
 fn record(k: &ProvingKeys) -> KeyRecord {
@@ -229,34 +228,6 @@ impl Client {
     }
 }
 
-fn fr(v: &Value) -> Fr {
-    parse_decimal(v.as_str().expect("decimal string")).expect("field element")
-}
-
-fn path(v: &Value) -> (MerklePath, Fr) {
-    let siblings = v["siblings"]
-        .as_array()
-        .expect("siblings")
-        .iter()
-        .map(|level| {
-            let l: Vec<Fr> = level
-                .as_array()
-                .expect("three siblings")
-                .iter()
-                .map(fr)
-                .collect();
-            [l[0], l[1], l[2]]
-        })
-        .collect();
-    (
-        MerklePath {
-            index: v["index"].as_u64().expect("index"),
-            siblings,
-        },
-        fr(&v["root"]),
-    )
-}
-
 fn new_ledger(dir: &Path) {
     Ledger::init(dir, &genesis()).expect("init");
 }
@@ -269,61 +240,28 @@ async fn start(dir: &Path, clock: Clock) -> Node {
     Node::start(c).await.expect("node starts")
 }
 
-/// The policy of a plan's statement (its clauses, already with the instalment folded in).
-fn plan_policy(st: &Value) -> zkcredit_circuits::policy::Policy {
-    let clauses = st["clauses"]
-        .as_array()
-        .expect("clauses")
-        .iter()
-        .map(|c| Clause {
-            coeffs: serde_json::from_value(c["coeffs"].clone()).expect("coeffs"),
-            constant: c["constant"]
-                .as_str()
-                .expect("constant")
-                .parse()
-                .expect("i128"),
-        })
-        .collect();
-    zkcredit_circuits::policy::Policy { clauses }
-}
-
-/// A policy proof of a plan's statement, from the registry path the node serves.
-async fn prove_plan(
+/// A member's session against the node through the client crate (plan, path, prove, sign):
+/// its HTTP client is blocking, so it runs on tokio's blocking pool.
+async fn with_member<T: Send + 'static>(
     c: &Client,
+    k: &SigningKey,
     id: &Identity,
-    cred: &Credential,
-    plan: &Value,
-    rng: &mut ChaCha20Rng,
-) -> ProofData {
-    let (p, _) = path(
-        &c.ok(&format!(
-            "/v1/registry/path/{}",
-            zkcredit_circuits::field::to_decimal(&cred.leaf())
-        ))
-        .await,
-    );
-    let st = &plan["statement"];
-    let env = prove_policy(
-        policy_keys(),
-        &PolicyInput {
-            identity: id,
-            credential: cred,
-            path: p,
-            root: fr(&st["root"]),
-            policy: &plan_policy(st),
-            now: st["now"].as_u64().expect("now"),
-            request: fr(&st["request"]),
-            scope: fr(&st["scope"]),
-            issued_after: st["issued_after"].as_u64().expect("issued_after"),
-            holder_scope: fr(&st["holder_scope"]),
-        },
-        rng,
-    )
-    .expect("prove");
-    ProofData {
-        public_inputs: env.public_inputs.clone(),
-        proof: env.proof_bytes(),
-    }
+    f: impl FnOnce(&mut Session<NodeChain>, &Member) -> T + Send + 'static,
+) -> T {
+    let base = c.base.clone();
+    let member = Member {
+        key: k.clone(),
+        identity: Some(id.clone()),
+    };
+    tokio::task::spawn_blocking(move || {
+        let mut s = Session::new(NodeChain::new(&base).expect("node client"))
+            .with_policy_keys(policy_keys().clone())
+            .with_membership_keys(membership_keys().clone())
+            .with_seed(99);
+        f(&mut s, &member)
+    })
+    .await
+    .expect("client task")
 }
 
 /// A loan application made the way a wallet makes it: registry path and plan from the node.
@@ -334,87 +272,28 @@ async fn apply(
     cred: &Credential,
     amount: u64,
     term: u64,
-    rng: &mut ChaCha20Rng,
 ) -> Tx {
-    let plan = c
-        .ok(&format!(
-            "/v1/plan/loan?account={}&policy_id=1&amount={amount}&term={term}",
-            hex::encode(acct(k))
-        ))
-        .await;
-    let proof = prove_plan(c, id, cred, &plan, rng).await;
-    let body = TxBody::ApplyLoan {
-        policy_id: 1,
-        amount,
-        term,
-        rate_bps: plan["tx"]["rate_bps"].as_u64().expect("rate"),
-        proof,
-    };
-    Tx::sign(CHAIN, k, plan["tx"]["nonce"].as_u64().expect("nonce"), body)
+    let cred = cred.clone();
+    with_member(c, k, id, move |s, m| {
+        s.apply(m, &cred, 1, amount, term).expect("apply")
+    })
+    .await
 }
 
 /// A `Join` with an admission proof, planned by the node.
-async fn join(
-    c: &Client,
-    k: &SigningKey,
-    id: &Identity,
-    deposit: u64,
-    rng: &mut ChaCha20Rng,
-) -> Tx {
-    let plan = c
-        .ok(&format!(
-            "/v1/plan/join?account={}&identity={}&deposit={deposit}",
-            hex::encode(acct(k)),
-            zkcredit_circuits::field::to_decimal(&id.commitment())
-        ))
-        .await;
-    let proof = prove_plan(c, id, &admission_credential(id), &plan, rng).await;
-    let body = TxBody::Join {
-        identity: id.commitment(),
-        deposit,
-        proof,
-    };
-    Tx::sign(CHAIN, k, plan["tx"]["nonce"].as_u64().expect("nonce"), body)
+async fn join(c: &Client, k: &SigningKey, id: &Identity, deposit: u64) -> Tx {
+    let cred = admission_credential(id);
+    with_member(c, k, id, move |s, m| {
+        s.join(m, &cred, deposit).expect("join")
+    })
+    .await
 }
 
-async fn vote(
-    c: &Client,
-    k: &SigningKey,
-    id: &Identity,
-    proposal: u64,
-    rng: &mut ChaCha20Rng,
-) -> Tx {
-    let plan = c
-        .ok(&format!(
-            "/v1/plan/vote?proposal={proposal}&approve=true&identity={}",
-            zkcredit_circuits::field::to_decimal(&id.commitment())
-        ))
-        .await;
-    let (p, _) = path(&plan["path"]);
-    let st = &plan["statement"];
-    let env = prove_membership(
-        membership_keys(),
-        &MembershipInput {
-            identity: id,
-            path: p,
-            root: fr(&st["root"]),
-            scope: fr(&st["scope"]),
-            signal: fr(&st["signal"]),
-        },
-        rng,
-    )
-    .expect("prove vote");
-    c.sign(
-        k,
-        TxBody::Vote {
-            proposal,
-            approve: true,
-            proof: ProofData {
-                public_inputs: env.public_inputs.clone(),
-                proof: env.proof_bytes(),
-            },
-        },
-    )
+/// An anonymous yes vote (a one-time signing key).
+async fn vote(c: &Client, k: &SigningKey, id: &Identity, proposal: u64) -> Tx {
+    with_member(c, k, id, move |s, m| {
+        s.vote(m, proposal, true).expect("vote")
+    })
     .await
 }
 
@@ -458,10 +337,9 @@ async fn coop(c: &Client, ids: &[(SigningKey, Identity)]) {
             .await;
         c.include(&tx).await;
     }
-    let mut rng = ChaCha20Rng::seed_from_u64(99);
     let mut hashes = Vec::new();
     for (k, id) in ids {
-        let tx = join(c, k, id, 200_000, &mut rng).await;
+        let tx = join(c, k, id, 200_000).await;
         hashes.push(c.submit(&tx).await);
     }
     for h in hashes {
@@ -487,7 +365,6 @@ async fn coop_story_over_http() {
     let now = Arc::new(AtomicU64::new(T0 + 100));
     let node = start(dir.path(), Clock::Manual(now.clone())).await;
     let c = Client::new(node.addr);
-    let mut rng = ChaCha20Rng::seed_from_u64(5);
     let ms = members();
     coop(&c, &ms).await;
     assert_eq!(c.ok("/v1/members").await["count"], 3);
@@ -511,9 +388,9 @@ async fn coop_story_over_http() {
     }
 
     // A applies for a small loan (auto-approved), B for a large one (member vote).
-    let a = apply(&c, &ms[0].0, &ms[0].1, &creds[0], 40_000, 4, &mut rng).await;
+    let a = apply(&c, &ms[0].0, &ms[0].1, &creds[0], 40_000, 4).await;
     c.include(&a).await;
-    let b = apply(&c, &ms[1].0, &ms[1].1, &creds[1], 300_000, 6, &mut rng).await;
+    let b = apply(&c, &ms[1].0, &ms[1].1, &creds[1], 300_000, 6).await;
     c.include(&b).await;
     // A lender outside the co-op checks A's proof against its own expectations.
     if let TxBody::ApplyLoan { proof, .. } = &a.body {
@@ -555,7 +432,7 @@ async fn coop_story_over_http() {
     assert_eq!(loans["loans"][1]["status"], "voting", "{loans}");
     let proposal = loans["loans"][1]["proposal"].as_u64().expect("proposal");
     for (k, id) in &ms {
-        let v = vote(&c, k, id, proposal, &mut rng).await;
+        let v = vote(&c, k, id, proposal).await;
         c.include(&v).await;
         if c.ok(&format!("/v1/proposals/{proposal}")).await["status"] == "passed" {
             break;
@@ -665,7 +542,6 @@ async fn bad_input_is_refused_and_changes_nothing() {
     let now = Arc::new(AtomicU64::new(T0 + 100));
     let node = start(dir.path(), Clock::Manual(now.clone())).await;
     let c = Client::new(node.addr);
-    let mut rng = ChaCha20Rng::seed_from_u64(6);
     let ms = members();
     coop(&c, &ms).await;
     let cred = credential(&ms[0].1, 720);
@@ -678,7 +554,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
         )
         .await;
     c.include(&att).await;
-    let loan = apply(&c, &ms[0].0, &ms[0].1, &cred, 10_000, 2, &mut rng).await;
+    let loan = apply(&c, &ms[0].0, &ms[0].1, &cred, 10_000, 2).await;
     c.include(&loan).await;
 
     let before = c.ok("/v1/head").await;
@@ -1116,7 +992,6 @@ async fn dashboard_in_a_real_browser() {
     let c = Client::new(node.addr);
     let ms = members();
     coop(&c, &ms).await;
-    let mut rng = ChaCha20Rng::seed_from_u64(8);
     let cred = credential(&ms[0].1, 710);
     let att = c
         .sign(
@@ -1127,7 +1002,7 @@ async fn dashboard_in_a_real_browser() {
         )
         .await;
     c.include(&att).await;
-    let loan = apply(&c, &ms[0].0, &ms[0].1, &cred, 20_000, 3, &mut rng).await;
+    let loan = apply(&c, &ms[0].0, &ms[0].1, &cred, 20_000, 3).await;
     c.include(&loan).await;
 
     let mut child = std::process::Command::new("node")
