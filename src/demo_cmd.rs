@@ -24,7 +24,8 @@ use zkcredit_circuits::statement::CircuitId;
 use zkcredit_circuits::Fr;
 use zkcredit_ledger::{
     codec, coop_issuer_id, vote_scope, vote_signal, Account, ClauseRule, ExpectedPolicy, Genesis,
-    KeyRecord, Ledger, LoanStatus, Params, PolicyRules, ProofData, Tx, TxBody, TxError,
+    KeyRecord, Ledger, LoanStatus, Params, PolicyRules, ProofData, ProposalAction, ProposalStatus,
+    Tx, TxBody, TxError,
 };
 use zkcredit_prover::{
     prove_membership, prove_policy, setup, MembershipInput, PolicyInput, ProvingKeys,
@@ -289,6 +290,51 @@ impl Coop {
                 },
             },
         ))
+    }
+
+    /// `proposer` opens a proposal, `voters` vote yes (each from a throwaway key), and the
+    /// first block at the deadline executes it.
+    fn pass(
+        &mut self,
+        proposer: &Person,
+        action: ProposalAction,
+        voters: &[&Person],
+    ) -> Result<()> {
+        let id = self.ledger.state().core().next_proposal;
+        let kind = action.kind();
+        let tx = self.tx(&proposer.key, TxBody::Propose { action });
+        self.block(self.at_next(60), vec![tx])?;
+        println!("      {} proposes {kind} (proposal {id})", proposer.name);
+        let mut votes = Vec::new();
+        for (i, p) in voters.iter().enumerate() {
+            let body = self.vote(p, id, true)?;
+            votes.push(Tx::sign(
+                CHAIN,
+                &SigningKey::from_bytes(&[210 + i as u8; 32]),
+                0,
+                body,
+            ));
+        }
+        self.block(self.at_next(3_600), votes)?;
+        let deadline = self
+            .ledger
+            .state()
+            .proposal(id)
+            .map(|p| p.deadline)
+            .ok_or_else(|| anyhow!("no proposal {id}"))?;
+        self.block(deadline.max(self.time), vec![])?;
+        let status = self
+            .ledger
+            .state()
+            .proposal(id)
+            .map(|p| p.status.clone())
+            .ok_or_else(|| anyhow!("no proposal {id}"))?;
+        ensure!(
+            status == ProposalStatus::Executed,
+            "proposal {id} did not execute: {status:?}"
+        );
+        println!("      the vote closed at its deadline: the block executed proposal {id}");
+        Ok(())
     }
 
     fn vote(&mut self, who: &Person, proposal: u64, approve: bool) -> Result<TxBody> {
@@ -741,7 +787,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .proposal(prop)
         .map(|p| p.needed(coop.ledger.state().params().quorum_bps));
     println!(
-        "      proposal {prop}: {} yes votes of the 4 other members needed (the applicant does not vote)",
+        "      proposal {prop}: {} votes of the 4 other members make quorum, a majority of them yes (the applicant does not vote)",
         needed.unwrap_or(0)
     );
     match coop.vote(&dev, prop, true) {
@@ -770,6 +816,14 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         other => bail!("a second vote by the same member was not refused: {other:?}"),
     }
     coop.block(coop.at_next(3_600), later)?;
+    // The vote closes at its deadline: that block approves the loan by itself.
+    let deadline = coop
+        .ledger
+        .state()
+        .proposal(prop)
+        .map(|p| p.deadline)
+        .ok_or_else(|| anyhow!("proposal"))?;
+    coop.block(deadline, vec![])?;
     let pr = coop
         .ledger
         .state()
@@ -878,26 +932,33 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     );
     println!("      Ben's and Dev's loans are repaid in full");
 
-    println!("\n[10] Eli's default: the loss is taken from the reserve first");
+    println!(
+        "\n[10] Eli's default: the loss is taken from his locked capital first, then the reserve"
+    );
     let (before, after, loss) =
         eli_default.ok_or_else(|| anyhow!("Eli's loan was not written off automatically"))?;
     // The block also took a repayment, so compare the loss counters, not the balances.
     let from_capital = after.capital_losses - before.capital_losses;
-    let from_reserve = loss.min(before.reserve);
+    let from_reserve = (loss - from_capital).min(before.reserve);
     println!(
-        "      written off {}: {} from the reserve, {} from undistributed profit, {} from members' capital",
+        "      written off {}: {} from Eli's collateral, {} from the reserve, {} from undistributed profit",
         money(loss),
+        money(from_capital),
         money(from_reserve),
         money(loss - from_reserve - from_capital),
-        money(from_capital)
     );
     ensure!(
         after.losses - before.losses == loss,
         "the loss was not booked"
     );
+    let collateral_cap = 120_000 * u64::from(coop.ledger.state().params().collateral_bps) / 10_000;
     ensure!(
-        from_reserve == loss && from_capital == 0,
-        "the reserve did not absorb the loss"
+        from_capital > 0 && from_capital <= collateral_cap && from_reserve == loss - from_capital,
+        "Eli's collateral and then the reserve did not absorb the loss"
+    );
+    ensure!(
+        coop.ledger.state().member(&eli.account()).map(|m| m.locked) == Some(0),
+        "collateral stayed locked after the write-off"
     );
     ensure!(
         coop.ledger.state().pool().balanced(),
@@ -905,7 +966,22 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     );
     coop.pool_line();
 
-    println!("\n[11] Profits are distributed pro rata to capital");
+    println!("\n[11] Members vote to distribute profits, pro rata to capital × time held");
+    // Officers alone can no longer decide it (nor policies, admission, issuers).
+    let lone = coop.officer_tx(
+        TxBody::SetPolicy {
+            policy_id: 9,
+            rules: standard.clone(),
+        },
+        true,
+    );
+    let mut probe = coop.ledger.state().clone();
+    match probe.execute(&lone, coop.time + 60, coop.ledger.keys()) {
+        Err(e @ TxError::GovernedByMembers) => {
+            println!("      two officers changing a policy: refused ({e})")
+        }
+        other => bail!("an officers' policy change was not refused: {other:?}"),
+    }
     let undist = coop.ledger.state().pool().undistributed;
     ensure!(undist > 0, "no profit to distribute");
     let caps_before: Vec<u64> = [&ana, &ben, &chloe, &dev, &eli]
@@ -917,8 +993,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 .map_or(0, |m| m.capital)
         })
         .collect();
-    let tx = coop.officer_tx(TxBody::Distribute { amount: undist }, false);
-    coop.block(coop.at_next(DAY), vec![tx])?;
+    coop.pass(
+        &ana,
+        ProposalAction::Distribute { amount: undist },
+        &[&ana, &ben, &chloe],
+    )?;
     for (p, before) in [&ana, &ben, &chloe, &dev, &eli].iter().zip(caps_before) {
         let now = coop
             .ledger
@@ -983,14 +1062,15 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             salt,
         },
     );
-    let setp = coop.officer_tx(
-        TxBody::SetPolicy {
+    coop.block(t12, vec![claim])?;
+    coop.pass(
+        &ben,
+        ProposalAction::SetPolicy {
             policy_id: 2,
             rules: history_rules.clone(),
         },
-        true,
-    );
-    coop.block(t12, vec![claim, setp])?;
+        &[&ana, &ben, &dev],
+    )?;
     println!(
         "      coop-history-v1: loans_repaid {}, principal_repaid {}, on_time {}, late {}, defaults {}",
         attrs[0],
