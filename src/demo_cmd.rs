@@ -308,12 +308,8 @@ impl Coop {
         let mut votes = Vec::new();
         for (i, p) in voters.iter().enumerate() {
             let body = self.vote(p, id, true)?;
-            votes.push(Tx::sign(
-                CHAIN,
-                &SigningKey::from_bytes(&[210 + i as u8; 32]),
-                0,
-                body,
-            ));
+            // From a throwaway key (reused across proposals, so its nonce comes from the state).
+            votes.push(self.tx(&SigningKey::from_bytes(&[210 + i as u8; 32]), body));
         }
         self.block(self.at_next(3_600), votes)?;
         let deadline = self
