@@ -233,14 +233,50 @@ pub enum TxError {
     /// The proposal is no longer open (decided or past its deadline).
     #[error("proposal {0} is closed")]
     ProposalClosed(u64),
-    /// The proposal cannot be closed before its deadline.
-    #[error("proposal {proposal} is open until {deadline}")]
-    ProposalOpen {
-        /// Proposal id.
-        proposal: u64,
-        /// Deadline.
-        deadline: u64,
+    /// Officers set policies, admission and issuers only to bootstrap a co-op without
+    /// members; afterwards members decide by proposal.
+    #[error(
+        "the co-op has members: this is decided by a member proposal (Propose), not by officers"
+    )]
+    GovernedByMembers,
+    /// A loan vote is opened by `ApplyLoan`, not by `Propose`.
+    #[error("loan votes are opened by ApplyLoan, not proposed")]
+    NotProposable,
+    /// The member already has the most open proposals allowed.
+    #[error(
+        "the member already has {limit} open proposal(s), the most allowed (max_open_proposals)"
+    )]
+    TooManyOpenProposals {
+        /// `max_open_proposals`.
+        limit: u32,
     },
+    /// Parameters that are inconsistent or change a fixed field.
+    #[error("invalid params: {0}")]
+    InvalidParams(String),
+    /// The borrower's free capital does not cover the collateral the loan needs.
+    #[error("loan needs {required} of collateral (collateral_bps of the principal); free capital is {free}")]
+    InsufficientCollateral {
+        /// Collateral needed.
+        required: u64,
+        /// The member's capital not locked yet.
+        free: u64,
+    },
+    /// A withdrawal would go below the capital locked as collateral.
+    #[error("{locked} of capital is locked as collateral: at most {available} can be withdrawn, {requested} asked")]
+    CapitalLocked {
+        /// Locked capital.
+        locked: u64,
+        /// Capital above it.
+        available: u64,
+        /// Asked.
+        requested: u64,
+    },
+    /// `Release` of a proposal that is not a passed `Spend` awaiting release.
+    #[error("proposal {0} is not a passed spend awaiting release")]
+    NotAwaitingRelease(u64),
+    /// An active policy (or the admission policy) still uses the issuer.
+    #[error("policy {0} still uses this issuer")]
+    IssuerInUse(u64),
     /// The history credential's subject is not the member's identity.
     #[error("subject is not the member's identity commitment")]
     SubjectMismatch,

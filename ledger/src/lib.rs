@@ -40,5 +40,5 @@ pub use state::{
 pub use store::{Built, Ledger, Produced, VerifyReport, DB_FILE, FORMAT_VERSION};
 pub use tx::{
     Account, Block, BlockHeader, ClauseRule, Genesis, KeyRecord, Params, PolicyRules, ProofData,
-    Tx, TxBody,
+    ProposalAction, Tx, TxBody,
 };

@@ -37,8 +37,10 @@ pub struct Pool {
     pub fee_income: u64,
     /// Principal written off.
     pub losses: u64,
-    /// Part of the losses borne by members' capital.
+    /// Part of the losses borne by members' capital (the borrower's collateral included).
     pub capital_losses: u64,
+    /// Paid out by passed `Spend` proposals.
+    pub spent: u64,
 }
 
 fn add(a: u64, b: u64) -> Result<u64, TxError> {
@@ -79,6 +81,21 @@ pub fn pro_rata(total: u64, weights: &[u64]) -> Result<Vec<u64>, TxError> {
     }
     debug_assert_eq!(left, 0);
     Ok(out)
+}
+
+/// [`pro_rata`] over wide weights (capital × seconds): every weight is shifted right by the
+/// same number of bits, just enough for their sum to fit in 64 bits, then split exactly. The
+/// shares stay proportional up to that rounding; the sum is still exactly `total`.
+///
+/// # Errors
+/// [`TxError::NoCapital`] when every (shifted) weight is 0 and `total > 0`.
+pub fn pro_rata_wide(total: u64, weights: &[u128]) -> Result<Vec<u64>, TxError> {
+    let max = weights.iter().copied().max().unwrap_or(0);
+    let max_bits = 128 - max.leading_zeros();
+    let n_bits = 64 - (weights.len() as u64).leading_zeros();
+    let shift = (max_bits + n_bits).saturating_sub(64);
+    let narrow: Vec<u64> = weights.iter().map(|w| (w >> shift) as u64).collect();
+    pro_rata(total, &narrow)
 }
 
 impl Pool {
@@ -171,40 +188,73 @@ impl Pool {
         })
     }
 
-    /// Writes off `loss` of principal: from the reserve first, then undistributed profit,
-    /// then members' capital pro rata (`capitals` in member order). Returns the new books and
-    /// each member's capital cut.
+    /// Writes off `loss` of principal: `collateral` (≤ `loss`) from the borrower's locked
+    /// capital first, then the reserve, then undistributed profit, then members' capital pro
+    /// rata (`capitals` in member order, after the collateral was taken). Returns the new books
+    /// and each member's capital cut.
     pub(crate) fn write_off(
         &self,
         loss: u64,
+        collateral: u64,
         capitals: &[u64],
     ) -> Result<(Self, Vec<u64>), TxError> {
-        let from_reserve = loss.min(self.reserve);
-        let rest = loss - from_reserve;
+        let rest = sub(loss, collateral)?;
+        let from_reserve = rest.min(self.reserve);
+        let rest = rest - from_reserve;
         let from_profit = rest.min(self.undistributed);
         let from_capital = rest - from_profit;
         let cuts = pro_rata(from_capital, capitals)?;
+        let capital_loss = add(collateral, from_capital)?;
         Ok((
             Self {
                 outstanding: sub(self.outstanding, loss)?,
                 reserve: self.reserve - from_reserve,
                 undistributed: self.undistributed - from_profit,
-                total_capital: sub(self.total_capital, from_capital)?,
+                total_capital: sub(self.total_capital, capital_loss)?,
                 losses: add(self.losses, loss)?,
-                capital_losses: add(self.capital_losses, from_capital)?,
+                capital_losses: add(self.capital_losses, capital_loss)?,
                 ..self.clone()
             },
             cuts,
         ))
     }
 
+    /// Pays `amount` out (a passed `Spend`): from undistributed profit first, then the
+    /// reserve; never from members' capital.
+    pub(crate) fn spend(&self, amount: u64) -> Result<Self, TxError> {
+        let available = add(self.undistributed, self.reserve)?;
+        if amount > available {
+            return Err(TxError::InsufficientProfit {
+                available,
+                requested: amount,
+            });
+        }
+        if amount > self.cash.saturating_sub(self.committed) {
+            return Err(TxError::InsufficientLiquidity {
+                free: self.cash.saturating_sub(self.committed),
+                requested: amount,
+            });
+        }
+        let from_profit = amount.min(self.undistributed);
+        let from_reserve = amount - from_profit;
+        Ok(Self {
+            cash: sub(self.cash, amount)?,
+            undistributed: self.undistributed - from_profit,
+            reserve: sub(self.reserve, from_reserve)?,
+            outflow: add(self.outflow, amount)?,
+            spent: add(self.spent, amount)?,
+            ..self.clone()
+        })
+    }
+
     /// Distributes `amount` of undistributed profit: `amount · keep_bps / 10000` into the
-    /// reserve, the rest credited to members' capital pro rata to it.
+    /// reserve (reinvested), the rest credited to members' capital pro rata to `weights`
+    /// (capital × seconds held since the last distribution, in member order).
     pub(crate) fn distribute(
         &self,
         amount: u64,
         keep_bps: u32,
-        capitals: &[u64],
+        weights: &[u128],
     ) -> Result<(Self, Vec<u64>), TxError> {
         if amount > self.undistributed {
             return Err(TxError::InsufficientProfit {
@@ -214,7 +264,7 @@ impl Pool {
         }
         let keep = (u128::from(amount) * u128::from(keep_bps) / 10_000) as u64;
         let pay = amount - keep;
-        let credits = pro_rata(pay, capitals)?;
+        let credits = pro_rata_wide(pay, weights)?;
         Ok((
             Self {
                 undistributed: self.undistributed - amount,
@@ -238,8 +288,9 @@ mod tests {
         Withdraw(usize, u64),
         Lend(u64),
         Repay(u64, u64, u64),
-        Default(u64),
-        Distribute(u64),
+        Default(u64, usize, u64),
+        Distribute(u64, [u64; 4]),
+        Spend(u64),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -248,8 +299,10 @@ mod tests {
             (0usize..4, 1u64..1_000_000).prop_map(|(m, a)| Op::Withdraw(m, a)),
             (1u64..500_000).prop_map(Op::Lend),
             (1u64..200_000, 0u64..20_000, 0u64..2_000).prop_map(|(p, i, f)| Op::Repay(p, i, f)),
-            (1u64..500_000).prop_map(Op::Default),
-            (1u64..50_000).prop_map(Op::Distribute),
+            (1u64..500_000, 0usize..4, 0u64..200_000).prop_map(|(l, m, c)| Op::Default(l, m, c)),
+            (1u64..50_000, proptest::array::uniform4(0u64..1_000_000))
+                .prop_map(|(a, s)| Op::Distribute(a, s)),
+            (1u64..50_000).prop_map(Op::Spend),
         ]
     }
 
@@ -279,17 +332,24 @@ mod tests {
                             if p > pool.outstanding { return Err(TxError::Overflow); }
                             pool = pool.repay(p, i, f, bps)?;
                         }
-                        Op::Default(l) => {
+                        Op::Default(l, m, c) => {
+                            // The borrower's locked capital first, as servicing takes it.
                             let loss = l.min(pool.outstanding);
-                            let (p, cuts) = pool.write_off(loss, &caps)?;
-                            for (c, d) in caps.iter_mut().zip(cuts) { *c -= d; }
+                            let collateral = c.min(loss).min(caps[m]);
+                            let mut after = caps;
+                            after[m] -= collateral;
+                            let (p, cuts) = pool.write_off(loss, collateral, &after)?;
+                            for (c, d) in after.iter_mut().zip(cuts) { *c -= d; }
+                            caps = after;
                             pool = p;
                         }
-                        Op::Distribute(a) => {
-                            let (p, credits) = pool.distribute(a, bps, &caps)?;
+                        Op::Distribute(a, secs) => {
+                            let w: Vec<u128> = caps.iter().zip(secs).map(|(&c, s)| u128::from(c) * u128::from(s)).collect();
+                            let (p, credits) = pool.distribute(a, bps, &w)?;
                             for (c, d) in caps.iter_mut().zip(credits) { *c += d; }
                             pool = p;
                         }
+                        Op::Spend(a) => { pool = pool.spend(a)?; }
                     }
                     Ok(())
                 })();
@@ -298,6 +358,13 @@ mod tests {
                 }
                 prop_assert!(pool.balanced(), "{:?}", pool);
                 prop_assert_eq!(caps.iter().sum::<u64>(), pool.total_capital);
+            }
+        }
+
+        #[test]
+        fn pro_rata_wide_is_exact(total in 0u64..u64::MAX, w in proptest::collection::vec(0u128..u128::MAX / 256, 1..20)) {
+            if let Ok(v) = pro_rata_wide(total, &w) {
+                prop_assert_eq!(v.iter().map(|&x| u128::from(x)).sum::<u128>(), u128::from(total));
             }
         }
 

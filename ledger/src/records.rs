@@ -4,7 +4,7 @@
 use crate::codec::Hash;
 use crate::error::TxError;
 use crate::pool::Pool;
-use crate::tx::{Account, PolicyRules};
+use crate::tx::{Account, Params, PolicyRules, ProposalAction};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,6 +44,15 @@ pub struct Member {
     pub index: u64,
     /// Capital (shares), minor units.
     pub capital: u64,
+    /// Part of `capital` locked as collateral of the member's loans (may exceed `capital`
+    /// after a loss cut it; withdrawals leave at least this much).
+    pub locked: u64,
+    /// Capital × seconds held since the last distribution, up to `since`.
+    pub capital_secs: u128,
+    /// Time up to which `capital_secs` is accumulated.
+    pub since: u64,
+    /// Proposals this member opened that are still open.
+    pub open_proposals: u32,
     /// Join time.
     pub joined_at: u64,
     /// Repayment record.
@@ -133,6 +142,8 @@ pub struct Loan {
     pub schedule: Vec<Instalment>,
     /// Index of the next unpaid instalment.
     pub next: u64,
+    /// The borrower's capital locked for this loan now.
+    pub collateral: u64,
 }
 
 impl Loan {
@@ -145,33 +156,55 @@ impl Loan {
     }
 }
 
-/// Outcome of a proposal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a proposal stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProposalStatus {
-    /// Accepting votes.
+    /// Accepting votes until its deadline.
     Open,
-    /// Reached quorum.
-    Passed,
+    /// Passed and executed.
+    Executed,
+    /// Passed, but its effect no longer held when it executed (the reason).
+    Failed(String),
+    /// A passed `Spend` above the treasury limit, waiting for a k-of-n officer `Release`.
+    AwaitingRelease,
+    /// Quorum reached but not the majority, or defeated early by "no" votes.
+    Defeated,
     /// Closed without quorum.
-    Failed,
+    Lapsed,
 }
 
-/// A member vote on a large loan.
+impl ProposalStatus {
+    /// Lower-case name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Executed => "executed",
+            Self::Failed(_) => "failed",
+            Self::AwaitingRelease => "awaiting-release",
+            Self::Defeated => "defeated",
+            Self::Lapsed => "lapsed",
+        }
+    }
+}
+
+/// A member vote: on a large loan or on a member's proposal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Proposal {
-    /// The loan voted on.
-    pub loan: u64,
-    /// Root of the voters' snapshot: the member tree when the proposal was made, with the
-    /// applicant's leaf set to 0 (a borrower does not vote on their own loan). Votes prove
-    /// membership under it.
+    /// What passes if it passes.
+    pub action: ProposalAction,
+    /// The member account that proposed it (the applicant, for a loan).
+    pub proposer: Account,
+    /// Root of the voters' snapshot: the member tree when the proposal was made (for a loan,
+    /// with the applicant's leaf set to 0: a borrower does not vote on their own loan). Votes
+    /// prove membership under it.
     pub member_root: [u8; 32],
     /// Leaves of the member tree in the snapshot.
     pub tree_len: u64,
     /// The member-tree leaf zeroed in the snapshot (the applicant's).
     pub excluded: Option<u64>,
-    /// Members who may vote (members at that time, less the applicant).
+    /// Members who may vote (the snapshot's members).
     pub members: u64,
-    /// Votes accepted until (exclusive).
+    /// Votes accepted until (exclusive); the first block at or after it closes the vote.
     pub deadline: u64,
     /// Yes votes.
     pub yes: u64,
@@ -182,10 +215,26 @@ pub struct Proposal {
 }
 
 impl Proposal {
-    /// Yes votes needed: `ceil(members · quorum_bps / 10000)`, at least 1.
+    /// Votes needed for quorum: `ceil(members · quorum_bps / 10000)`, at least 1.
     pub fn needed(&self, quorum_bps: u32) -> u64 {
         let n = u128::from(self.members) * u128::from(quorum_bps);
         (n.div_ceil(10_000) as u64).max(1)
+    }
+
+    /// Whether the votes cast pass it: quorum reached and yes strictly above `majority_bps`
+    /// of the votes cast.
+    pub fn passes(&self, quorum_bps: u32, majority_bps: u32) -> bool {
+        let cast = self.yes + self.no;
+        cast >= self.needed(quorum_bps)
+            && u128::from(self.yes) * 10_000 > u128::from(cast) * u128::from(majority_bps)
+    }
+
+    /// Whether it can no longer pass even if every voter who has not voted votes yes.
+    pub fn cannot_pass(&self, majority_bps: u32) -> bool {
+        let remaining = self.members.saturating_sub(self.yes + self.no);
+        let best_yes = u128::from(self.yes) + u128::from(remaining);
+        let best_cast = u128::from(self.yes + self.no) + u128::from(remaining);
+        best_yes * 10_000 <= best_cast * u128::from(majority_bps)
     }
 }
 
@@ -196,8 +245,13 @@ pub struct Core {
     pub height: u64,
     /// Time of the last applied block (genesis time at 0).
     pub time: u64,
+    /// Parameters in force (genesis's, as changed by `SetParams` proposals).
+    pub params: Params,
     /// Pool accounting.
     pub pool: Pool,
+    /// Time of the last distribution (genesis time before the first): capital-seconds count
+    /// from it.
+    pub last_distribution: u64,
     /// Next nonce of every account that sent a transaction.
     pub nonces: BTreeMap<Account, u64>,
     /// Issuers by id.

@@ -33,7 +33,6 @@ pub use crate::records::{
 /// The whole state: the hashed core plus the trees and nullifier set it commits to.
 #[derive(Clone, Debug)]
 pub struct State {
-    pub(crate) params: Params,
     genesis_hash: Hash,
     head_hash: Hash,
     pub(crate) core: Core,
@@ -62,22 +61,7 @@ impl State {
     /// [`LedgerError::Genesis`] for inconsistent parameters.
     pub fn genesis(genesis: &Genesis) -> Result<Self, LedgerError> {
         let p = &genesis.params;
-        let bad = |m: &str| Err(LedgerError::Genesis(m.to_string()));
-        if p.officers.is_empty() || p.threshold == 0 || p.threshold as usize > p.officers.len() {
-            return bad("need 1 <= threshold <= number of officers");
-        }
-        if p.officers.iter().collect::<BTreeSet<_>>().len() != p.officers.len() {
-            return bad("duplicate officer");
-        }
-        if p.epoch_secs == 0 || p.period_secs == 0 {
-            return bad("epoch_secs and period_secs must be positive");
-        }
-        if p.interest_reserve_bps > 10_000
-            || p.distribution_reserve_bps > 10_000
-            || p.quorum_bps > 10_000
-        {
-            return bad("basis points above 10000");
-        }
+        p.validate().map_err(LedgerError::Genesis)?;
         let depth = p.depth as usize;
         let registry = MerkleTree::new(depth).map_err(|e| LedgerError::Genesis(e.to_string()))?;
         let member_tree = registry.clone();
@@ -89,6 +73,8 @@ impl State {
                 since: genesis.time,
             }],
             member_root: fr_to_bytes(&member_tree.root()),
+            params: p.clone(),
+            last_distribution: genesis.time,
             ..Core::default()
         };
         core.issuers.insert(
@@ -100,7 +86,6 @@ impl State {
         );
         let hash = genesis.hash();
         Ok(Self {
-            params: p.clone(),
             genesis_hash: hash,
             head_hash: hash,
             core,
@@ -145,7 +130,6 @@ impl State {
             ));
         }
         Ok(Self {
-            params: genesis.params.clone(),
             genesis_hash: genesis.hash(),
             head_hash,
             core,
@@ -170,7 +154,7 @@ impl State {
     }
     /// Chain parameters.
     pub fn params(&self) -> &Params {
-        &self.params
+        &self.core.params
     }
     /// Hash of the last block (the genesis hash before the first).
     pub fn head_hash(&self) -> Hash {
@@ -292,7 +276,7 @@ impl State {
     }
 
     pub(crate) fn authorize(&self, tx: &Tx, amount: Option<u64>) -> Result<(), TxError> {
-        let officers = &self.params.officers;
+        let officers = &self.core.params.officers;
         if !officers.contains(&tx.signer) {
             return Err(TxError::NotAnOfficer);
         }
@@ -303,8 +287,8 @@ impl State {
             }
         }
         let need = match amount {
-            Some(a) if a <= self.params.treasury_limit => 1,
-            _ => self.params.threshold,
+            Some(a) if a <= self.core.params.treasury_limit => 1,
+            _ => self.core.params.threshold,
         };
         let have = signed.len() as u32;
         if have < need {
@@ -366,7 +350,7 @@ impl State {
                 .recent_roots
                 .push(RecentRoot { root, since: time });
         }
-        let window = self.params.root_window_secs;
+        let window = self.core.params.root_window_secs;
         while self.core.recent_roots.len() > 1
             && self.core.recent_roots[1].since.saturating_add(window) < time
         {
@@ -394,7 +378,7 @@ impl State {
         time: u64,
         keys: &Keys,
     ) -> Result<Option<(ProofKind, zkcredit_verifier::Envelope)>, TxError> {
-        let msg = tx.message(&self.params.chain_id);
+        let msg = tx.message(&self.core.params.chain_id);
         if !check_signature(&tx.signer, &msg, &tx.signature) {
             return Err(TxError::BadSignature);
         }
@@ -433,16 +417,35 @@ impl State {
         Ok(l)
     }
 
-    pub(crate) fn capitals(&self) -> Vec<u64> {
-        self.core.members.values().map(|m| m.capital).collect()
+    /// Members' capital × seconds since the last distribution, up to `time`, in member order:
+    /// the weights of a distribution at `time`.
+    pub(crate) fn capital_seconds(&self, time: u64) -> Vec<u128> {
+        self.core
+            .members
+            .values()
+            .map(|m| {
+                m.capital_secs + u128::from(m.capital) * u128::from(time.saturating_sub(m.since))
+            })
+            .collect()
     }
 
-    pub(crate) fn apply_capital_changes(&mut self, deltas: &[u64], credit: bool) {
+    /// Sets a member's capital at `time`, first accruing the capital-seconds of the old amount.
+    pub(crate) fn set_capital(&mut self, account: &Account, capital: u64, time: u64) {
+        if let Some(m) = self.core.members.get_mut(account) {
+            accrue(m, time);
+            m.capital = capital;
+        }
+    }
+
+    /// Adds (`credit`) or subtracts each member's delta (member order) at `time`, accruing
+    /// capital-seconds first. The caller computed deltas that fit.
+    pub(crate) fn apply_capital_changes(&mut self, deltas: &[u64], credit: bool, time: u64) {
         for (m, d) in self.core.members.values_mut().zip(deltas) {
+            accrue(m, time);
             if credit {
-                m.capital += d;
+                m.capital = m.capital.saturating_add(*d);
             } else {
-                m.capital -= d;
+                m.capital = m.capital.saturating_sub(*d);
             }
         }
     }
@@ -460,7 +463,7 @@ impl State {
         next.changes = Changes::default();
         next.core.height = h.height;
         next.core.time = h.time;
-        crate::actions::service_due_loans(&mut next, h.time);
+        crate::actions::begin_block(&mut next, h.time);
         let mut pending: Vec<Pending> = Vec::new();
         for (index, tx) in block.txs.iter().enumerate() {
             match next.execute(tx, h.time, keys) {
@@ -545,7 +548,7 @@ impl State {
             next.changes = Changes::default();
             next.core.height = self.core.height + 1;
             next.core.time = time;
-            crate::actions::service_due_loans(&mut next, time);
+            crate::actions::begin_block(&mut next, time);
             let mut included: Vec<usize> = Vec::new();
             let mut rejected = Vec::new();
             let mut pending: Vec<Pending> = Vec::new();
@@ -592,6 +595,15 @@ impl State {
             return Ok((next, Block { header, txs }, rejected));
         }
     }
+}
+
+/// Accrues `m`'s capital × seconds up to `time`.
+fn accrue(m: &mut Member, time: u64) {
+    let secs = time.saturating_sub(m.since);
+    m.capital_secs = m
+        .capital_secs
+        .saturating_add(u128::from(m.capital) * u128::from(secs));
+    m.since = m.since.max(time);
 }
 
 /// The member tree's first `len` leaves with leaf `excluded` set to 0: a proposal's voters.

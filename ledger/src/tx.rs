@@ -138,7 +138,9 @@ impl PolicyRules {
 /// `docs/ledger.md` and on [`crate::TxError`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TxBody {
-    /// Governance (k-of-n officers): register an issuer id and the account that attests for it.
+    /// Bootstrap only (k-of-n officers, while the co-op has no member yet): register an issuer
+    /// id and the account that attests for it. Afterwards members decide by
+    /// [`ProposalAction::RegisterIssuer`].
     RegisterIssuer {
         /// Issuer id as proofs name it.
         #[serde(with = "codec::fr")]
@@ -182,15 +184,17 @@ pub enum TxBody {
         /// Minor units.
         amount: u64,
     },
-    /// Governance (k-of-n officers): create or replace a policy.
+    /// Bootstrap only (k-of-n officers, while the co-op has no member yet): create or replace
+    /// a policy. Afterwards members decide by [`ProposalAction::SetPolicy`].
     SetPolicy {
         /// Policy id (bound into loan requests).
         policy_id: u64,
         /// The rules.
         rules: PolicyRules,
     },
-    /// Governance (k-of-n officers): which policy admits new members (`None`: admission
-    /// closed).
+    /// Bootstrap only (k-of-n officers, while the co-op has no member yet): which policy
+    /// admits new members (`None`: admission closed). Afterwards members decide by
+    /// [`ProposalAction::SetAdmission`].
     SetAdmission {
         /// Policy id, or `None`.
         policy_id: Option<u64>,
@@ -217,8 +221,14 @@ pub enum TxBody {
         /// The membership proof.
         proof: ProofData,
     },
-    /// Close a proposal after its deadline (anyone).
-    CloseProposal {
+    /// A member (signing with the account it joined with) opens a proposal; members vote on
+    /// it anonymously and it executes itself when its vote closes.
+    Propose {
+        /// What the co-op would do.
+        action: ProposalAction,
+    },
+    /// Officer(s): pay out a passed `Spend` proposal above the treasury limit (k-of-n).
+    Release {
         /// Proposal id.
         proposal: u64,
     },
@@ -232,11 +242,6 @@ pub enum TxBody {
         /// Loan id.
         loan: u64,
         /// Amount paid, must equal what is due.
-        amount: u64,
-    },
-    /// Officer(s): distribute profits pro rata to capital, keeping part as reserve.
-    Distribute {
-        /// Minor units taken from undistributed profit.
         amount: u64,
     },
     /// A member has the co-op attest its repayment history (`coop-history-v1`).
@@ -254,6 +259,87 @@ pub enum TxBody {
         #[serde(with = "codec::fr")]
         salt: Fr,
     },
+}
+
+/// What a member proposal would make the co-op do. Each is checked when proposed and checked
+/// again when it executes (the state may have changed meanwhile); a passed proposal whose
+/// effect no longer holds is recorded as failed, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProposalAction {
+    /// Approve loan `loan` (opened by `ApplyLoan` above the auto-approval limit; cannot be
+    /// proposed directly).
+    Loan {
+        /// Loan id.
+        loan: u64,
+    },
+    /// Create or replace a policy.
+    SetPolicy {
+        /// Policy id.
+        policy_id: u64,
+        /// The rules.
+        rules: PolicyRules,
+    },
+    /// Which policy admits new members (`None`: admission closed).
+    SetAdmission {
+        /// Policy id, or `None`.
+        policy_id: Option<u64>,
+    },
+    /// Replace the parameters. `chain_id`, `depth`, `epoch_secs`, `officers` and `threshold`
+    /// must stay as they are; the rest is validated as at genesis.
+    SetParams {
+        /// The new parameters, whole.
+        params: Params,
+    },
+    /// Register an issuer id and the account that attests for it.
+    RegisterIssuer {
+        /// Issuer id as proofs name it.
+        #[serde(with = "codec::fr")]
+        issuer: Fr,
+        /// The account that signs its attestations.
+        account: Account,
+        /// Display name.
+        name: String,
+    },
+    /// Remove an issuer (not the co-op itself, nor one an active policy uses): its account
+    /// can no longer attest.
+    RemoveIssuer {
+        /// Issuer id.
+        #[serde(with = "codec::fr")]
+        issuer: Fr,
+    },
+    /// Distribute `amount` of undistributed profit, pro rata to capital × time since the last
+    /// distribution, keeping `distribution_reserve_bps` of it in the reserve.
+    Distribute {
+        /// Minor units.
+        amount: u64,
+    },
+    /// Pay `amount` out of the pool to `to`, from undistributed profit first, then the reserve
+    /// (never from members' capital). Above `treasury_limit` it waits, once passed, for a
+    /// k-of-n officer `Release`.
+    Spend {
+        /// Payee.
+        to: Account,
+        /// Minor units.
+        amount: u64,
+        /// What for.
+        memo: String,
+    },
+}
+
+impl ProposalAction {
+    /// Short name of the action.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Loan { .. } => "loan",
+            Self::SetPolicy { .. } => "set-policy",
+            Self::SetAdmission { .. } => "set-admission",
+            Self::SetParams { .. } => "set-params",
+            Self::RegisterIssuer { .. } => "register-issuer",
+            Self::RemoveIssuer { .. } => "remove-issuer",
+            Self::Distribute { .. } => "distribute",
+            Self::Spend { .. } => "spend",
+        }
+    }
 }
 
 impl TxBody {
@@ -278,10 +364,10 @@ impl TxBody {
             Self::SetAdmission { .. } => "set-admission",
             Self::ApplyLoan { .. } => "apply-loan",
             Self::Vote { .. } => "vote",
-            Self::CloseProposal { .. } => "close-proposal",
+            Self::Propose { .. } => "propose",
+            Self::Release { .. } => "release",
             Self::Disburse { .. } => "disburse",
             Self::Repay { .. } => "repay",
-            Self::Distribute { .. } => "distribute",
             Self::ClaimHistory { .. } => "claim-history",
         }
     }
@@ -405,7 +491,9 @@ pub fn tx_root(txs: &[Tx]) -> Hash {
     level[0]
 }
 
-/// The co-op's parameters, fixed at genesis.
+/// The co-op's parameters: set at genesis, changed by member proposals
+/// ([`ProposalAction::SetParams`]) except for the fields fixed for the chain's life
+/// (`chain_id`, `depth`, `epoch_secs`, `officers`, `threshold`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Params {
     /// Chain id, bound into every signature and loan request.
@@ -432,10 +520,22 @@ pub struct Params {
     pub officers: Vec<Account>,
     /// k of k-of-n.
     pub threshold: u32,
-    /// Share of the members at proposal time whose yes votes approve, basis points.
+    /// Quorum: share of a proposal's voters (its snapshot) who must vote, basis points.
     pub quorum_bps: u32,
-    /// How long a proposal stays open, seconds.
+    /// Majority: a proposal passes when yes votes are strictly more than this share of the
+    /// votes cast, basis points (5000: simple majority).
+    #[serde(default = "default_majority_bps")]
+    pub majority_bps: u32,
+    /// How long a proposal stays open, seconds; it closes at the first block at or after
+    /// its deadline.
     pub vote_period: u64,
+    /// Most proposals one member may have open at once (spam limit).
+    #[serde(default = "default_max_open_proposals")]
+    pub max_open_proposals: u32,
+    /// Capital a borrower must hold locked against a loan, basis points of its principal
+    /// (released as the principal is repaid, taken first on a write-off).
+    #[serde(default = "default_collateral_bps")]
+    pub collateral_bps: u32,
     /// Part of interest income put in the loss reserve, basis points.
     pub interest_reserve_bps: u32,
     /// Part of a distribution kept in the reserve, basis points.
@@ -470,7 +570,10 @@ impl Params {
             officers,
             threshold,
             quorum_bps: 5_000,
+            majority_bps: default_majority_bps(),
             vote_period: 7 * 86_400,
+            max_open_proposals: default_max_open_proposals(),
+            collateral_bps: default_collateral_bps(),
             interest_reserve_bps: 2_000,
             distribution_reserve_bps: 1_000,
             period_secs: 30 * 86_400,
@@ -480,6 +583,87 @@ impl Params {
             history_validity: 365 * 86_400,
             history_claim_interval: 86_400,
         }
+    }
+}
+
+fn default_majority_bps() -> u32 {
+    5_000
+}
+fn default_max_open_proposals() -> u32 {
+    3
+}
+fn default_collateral_bps() -> u32 {
+    2_000
+}
+
+impl Params {
+    /// Checks the parameters' consistency (at genesis and for every `SetParams`).
+    ///
+    /// # Errors
+    /// A sentence naming the field.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.officers.is_empty()
+            || self.threshold == 0
+            || self.threshold as usize > self.officers.len()
+        {
+            return Err("need 1 <= threshold <= number of officers".into());
+        }
+        let mut seen = self.officers.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() != self.officers.len() {
+            return Err("duplicate officer".into());
+        }
+        if self.epoch_secs == 0 || self.period_secs == 0 {
+            return Err("epoch_secs and period_secs must be positive".into());
+        }
+        if self.vote_period == 0 {
+            return Err("vote_period must be positive".into());
+        }
+        if self.max_open_proposals == 0 {
+            return Err("max_open_proposals must be positive".into());
+        }
+        for (name, v) in [
+            ("interest_reserve_bps", self.interest_reserve_bps),
+            ("distribution_reserve_bps", self.distribution_reserve_bps),
+            ("quorum_bps", self.quorum_bps),
+            ("collateral_bps", self.collateral_bps),
+            ("late_fee_bps", self.late_fee_bps),
+        ] {
+            if v > 10_000 {
+                return Err(format!("{name} is above 10000"));
+            }
+        }
+        if self.majority_bps >= 10_000 {
+            return Err("majority_bps must be below 10000 (yes must exceed that share)".into());
+        }
+        Ok(())
+    }
+
+    /// Checks that `next` keeps the fields fixed for the chain's life and is itself valid.
+    ///
+    /// # Errors
+    /// A sentence naming the field.
+    pub fn validate_change(&self, next: &Params) -> Result<(), String> {
+        if next.chain_id != self.chain_id {
+            return Err("chain_id cannot change".into());
+        }
+        if next.depth != self.depth {
+            return Err("depth cannot change".into());
+        }
+        if next.epoch_secs != self.epoch_secs {
+            return Err("epoch_secs cannot change (it fixes the application scopes)".into());
+        }
+        if next.officers != self.officers || next.threshold != self.threshold {
+            return Err("officers and threshold cannot change".into());
+        }
+        next.validate()
+    }
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self::new("", 0, Vec::new(), 0)
     }
 }
 

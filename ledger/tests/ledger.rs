@@ -517,9 +517,18 @@ fn loans_proofs_repayment_default_distribution_history() {
     );
     let after = w.pool();
     assert_eq!(after.losses, 30_000);
-    assert_eq!(after.reserve, 0, "the reserve absorbs first");
-    let from_profit = (30_000 - before.reserve).min(before.undistributed);
-    assert_eq!(after.capital_losses, 30_000 - before.reserve - from_profit);
+    // Bob's locked capital first (20 % of 30 000), then the reserve, then profit, then
+    // everyone's capital.
+    let collateral = 6_000;
+    let b = w.ledger.state().member(&acct(&bob)).unwrap();
+    assert!(b.capital <= 10_000 - collateral, "{}", b.capital);
+    assert_eq!(b.locked, 0, "nothing stays locked for a written-off loan");
+    assert_eq!(after.reserve, 0, "the reserve absorbs next");
+    let from_profit = (30_000 - collateral - before.reserve).min(before.undistributed);
+    assert_eq!(
+        after.capital_losses,
+        collateral + (30_000 - collateral - before.reserve - from_profit)
+    );
     assert_eq!(after.outstanding, 0);
     assert!(after.balanced());
     assert_eq!(
@@ -532,18 +541,15 @@ fn loans_proofs_repayment_default_distribution_history() {
         1
     );
 
-    // Distribution (what is left of the profit after the write-off, if any).
+    // Distribution is a member proposal now; a zero one is refused when proposed.
     w.reject(
-        w.tx(&sk(1), TxBody::Distribute { amount: 0 }),
+        w.tx(
+            &alice,
+            TxBody::Propose {
+                action: ProposalAction::Distribute { amount: 0 },
+            },
+        ),
         TxError::ZeroAmount,
-    );
-    let undist = w.pool().undistributed;
-    w.reject(
-        w.tx(&sk(1), TxBody::Distribute { amount: undist + 1 }),
-        TxError::InsufficientProfit {
-            available: undist,
-            requested: undist + 1,
-        },
     );
 
     // The co-op attests alice's history; she proves it for a second loan under policy 2.
@@ -618,16 +624,10 @@ fn loans_proofs_repayment_default_distribution_history() {
         max_term: 12,
         active: true,
     };
-    let t = w
-        .tx(
-            &sk(1),
-            TxBody::SetPolicy {
-                policy_id: 2,
-                rules: rules.clone(),
-            },
-        )
-        .cosign(CHAIN, &sk(2));
-    w.ok_block(vec![t]);
+    w.govern(ProposalAction::SetPolicy {
+        policy_id: 2,
+        rules: rules.clone(),
+    });
     // Next epoch: a fresh nullifier scope.
     w.time += p.epoch_secs;
     let n = w.ledger.state().nonce(&acct(&alice));
@@ -642,7 +642,7 @@ fn loans_proofs_repayment_default_distribution_history() {
     let undist = w.pool().undistributed;
     if undist > 0 {
         let cap_before = w.pool().total_capital;
-        w.ok(&sk(1), TxBody::Distribute { amount: undist });
+        w.govern(ProposalAction::Distribute { amount: undist });
         let keep = undist * 1_000 / 10_000;
         assert_eq!(w.pool().total_capital, cap_before + undist - keep);
     }
@@ -654,13 +654,28 @@ fn loans_proofs_repayment_default_distribution_history() {
     // Replay, reopen.
     let report = w.ledger.verify().unwrap();
     assert_eq!(report.state_hash, w.ledger.state_hash());
-    assert_eq!(report.proofs, 6, "three admissions, three applications");
+    let votes: u64 = s_votes(&w);
+    assert_eq!(
+        report.proofs,
+        6 + votes,
+        "three admissions, three applications, the votes"
+    );
     let (hash, height) = (w.ledger.state_hash(), w.ledger.height());
     let dir = w.dir.path().to_path_buf();
     drop(w.ledger);
     let reopened = Ledger::open(&dir).unwrap();
     assert_eq!((reopened.state_hash(), reopened.height()), (hash, height));
     reopened.verify().unwrap();
+}
+
+fn s_votes(w: &World) -> u64 {
+    w.ledger
+        .state()
+        .core()
+        .proposals
+        .values()
+        .map(|p| p.yes + p.no)
+        .sum()
 }
 
 #[test]
@@ -718,13 +733,6 @@ fn large_loan_member_vote() {
         *proposal = 7;
     }
     w.reject(w.tx(&sk(90), unknown), TxError::UnknownProposal(7));
-    w.reject(
-        w.tx(&sk(90), TxBody::CloseProposal { proposal: prop }),
-        TxError::ProposalOpen {
-            proposal: prop,
-            deadline: loan.applied_at + 7 * 86_400,
-        },
-    );
     w.ok(&sk(90), v1.clone());
     // The same member again (same nullifier), from another key.
     w.reject(w.tx(&sk(91), v1), TxError::AlreadyVoted);
@@ -734,7 +742,10 @@ fn large_loan_member_vote() {
     let t3 = w.tx(&sk(93), v3.clone());
     w.ok_block(vec![t2, t3]);
     let p = w.ledger.state().proposal(prop).unwrap().clone();
-    assert_eq!((p.yes, p.no, p.status), (2, 1, ProposalStatus::Passed));
+    // Decided when the vote closes, not before.
+    assert_eq!((p.yes, p.no, p.status), (2, 1, ProposalStatus::Open));
+    assert_eq!(p.deadline, loan.applied_at + 7 * 86_400);
+    assert_eq!(w.close(prop), ProposalStatus::Executed);
     assert_eq!(
         w.ledger.state().loan(0).unwrap().status,
         LoanStatus::Approved
@@ -758,15 +769,20 @@ fn large_loan_member_vote() {
     let body = w.apply_body(ck, n, cid, &cred, 150_000, 12);
     w.ok(ck, body);
     let prop2 = w.ledger.state().loan(1).unwrap().proposal.unwrap();
-    w.time += 8 * 86_400;
-    w.ok(&sk(95), TxBody::CloseProposal { proposal: prop2 });
+    let locked = w.ledger.state().member(&acct(ck)).unwrap().locked;
+    assert_eq!(
+        locked, 30_000,
+        "20 % of 150 000 locked while it is voted on"
+    );
+    assert_eq!(w.close(prop2), ProposalStatus::Lapsed);
     assert_eq!(
         w.ledger.state().loan(1).unwrap().status,
         LoanStatus::Rejected
     );
-    w.reject(
-        w.tx(&sk(95), TxBody::CloseProposal { proposal: prop2 }),
-        TxError::ProposalClosed(prop2),
+    assert_eq!(
+        w.ledger.state().member(&acct(ck)).unwrap().locked,
+        0,
+        "a rejected loan releases its collateral"
     );
     w.ledger.verify().unwrap();
 }

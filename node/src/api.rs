@@ -249,6 +249,8 @@ pub async fn account(State(app): Shared, Path(acct): Path<String>) -> ApiResult 
             "identity": views::dec_bytes(&m.identity),
             "index": m.index,
             "capital": m.capital,
+            "locked": m.locked,
+            "open_proposals": m.open_proposals,
             "joined_at": m.joined_at,
             "history": {
                 "loans_repaid": m.history.loans_repaid,

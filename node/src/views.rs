@@ -6,7 +6,8 @@ use zkcredit_circuits::field::to_decimal;
 use zkcredit_circuits::Fr;
 use zkcredit_ledger::state::Instalment;
 use zkcredit_ledger::{
-    codec, Block, Loan, PolicyRules, ProofData, Proposal, ProposalStatus, State, Tx, TxBody,
+    codec, Block, Loan, Params, PolicyRules, ProofData, Proposal, ProposalAction, ProposalStatus,
+    State, Tx, TxBody,
 };
 
 /// A field element as a decimal string.
@@ -82,10 +83,10 @@ pub fn body(b: &TxBody) -> Value {
             approve,
             proof: p,
         } => json!({"proposal": proposal, "approve": approve, "proof": proof(p)}),
-        TxBody::CloseProposal { proposal } => json!({"proposal": proposal}),
+        TxBody::Propose { action: a } => json!({"action": action(a)}),
+        TxBody::Release { proposal } => json!({"proposal": proposal}),
         TxBody::Disburse { loan } => json!({"loan": loan}),
         TxBody::Repay { loan, amount } => json!({"loan": loan, "amount": amount}),
-        TxBody::Distribute { amount } => json!({"amount": amount}),
         TxBody::ClaimHistory {
             subject,
             attrs,
@@ -156,23 +157,69 @@ pub fn loan(id: u64, l: &Loan) -> Value {
     })
 }
 
+/// The parameters (accounts as hex).
+pub fn params(p: &Params) -> Value {
+    let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "officers".into(),
+            p.officers
+                .iter()
+                .map(hex::encode)
+                .collect::<Vec<_>>()
+                .into(),
+        );
+    }
+    v
+}
+
+/// What a proposal would do.
+pub fn action(a: &ProposalAction) -> Value {
+    let fields = match a {
+        ProposalAction::Loan { loan } => json!({"loan": loan}),
+        ProposalAction::SetPolicy {
+            policy_id,
+            rules: r,
+        } => json!({"policy_id": policy_id, "rules": rules(r)}),
+        ProposalAction::SetAdmission { policy_id } => json!({"policy_id": policy_id}),
+        ProposalAction::SetParams { params: p } => json!({"params": params(p)}),
+        ProposalAction::RegisterIssuer {
+            issuer,
+            account,
+            name,
+        } => json!({"issuer": dec(issuer), "account": hex::encode(account), "name": name}),
+        ProposalAction::RemoveIssuer { issuer } => json!({"issuer": dec(issuer)}),
+        ProposalAction::Distribute { amount } => json!({"amount": amount}),
+        ProposalAction::Spend { to, amount, memo } => {
+            json!({"to": hex::encode(to), "amount": amount, "memo": memo})
+        }
+    };
+    json!({"kind": a.kind(), "fields": fields})
+}
+
 /// A proposal with its tally.
 pub fn proposal(id: u64, p: &Proposal, quorum_bps: u32) -> Value {
-    let status = match p.status {
-        ProposalStatus::Open => "open",
-        ProposalStatus::Passed => "passed",
-        ProposalStatus::Failed => "failed",
+    let loan = match &p.action {
+        ProposalAction::Loan { loan } => Some(*loan),
+        _ => None,
+    };
+    let reason = match &p.status {
+        ProposalStatus::Failed(r) => Some(r.clone()),
+        _ => None,
     };
     json!({
         "id": id,
-        "loan": p.loan,
+        "action": action(&p.action),
+        "proposer": hex::encode(p.proposer),
+        "loan": loan,
         "member_root": dec_bytes(&p.member_root),
         "members": p.members,
         "deadline": p.deadline,
         "yes": p.yes,
         "no": p.no,
         "needed": p.needed(quorum_bps),
-        "status": status,
+        "status": p.status.name(),
+        "failure": reason,
     })
 }
 
@@ -195,7 +242,7 @@ pub fn pool(s: &State) -> Value {
         "undistributed": p.undistributed, "total_capital": p.total_capital,
         "committed": p.committed, "inflow": p.inflow, "outflow": p.outflow,
         "interest_income": p.interest_income, "fee_income": p.fee_income,
-        "losses": p.losses, "capital_losses": p.capital_losses,
+        "losses": p.losses, "capital_losses": p.capital_losses, "spent": p.spent,
         "balanced": p.balanced(),
     })
 }

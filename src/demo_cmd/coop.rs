@@ -2,13 +2,15 @@
 //! applications, votes and repayments are planned, proved and signed by
 //! `zkcredit_client::Session`), with the officers' keys and the demo's clock.
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, ensure, Result};
 use ed25519_dalek::SigningKey;
 use std::time::Instant;
 use zkcredit_circuits::credential::Credential;
 use zkcredit_circuits::identity::Identity;
 use zkcredit_client::{ClientError, LocalChain, Member, Session};
-use zkcredit_ledger::{Account, Ledger, LoanStatus, Produced, Tx, TxBody};
+use zkcredit_ledger::{
+    Account, Ledger, LoanStatus, Produced, ProposalAction, ProposalStatus, Tx, TxBody,
+};
 
 /// The demo's chain id.
 pub const CHAIN: &str = "zkcredit-demo-coop";
@@ -188,6 +190,42 @@ impl Coop {
             ms(t)
         );
         Ok(tx)
+    }
+
+    /// `proposer` opens a proposal, `voters` vote yes (each from a one-time key), and the
+    /// first block at the deadline executes it.
+    pub fn pass(
+        &mut self,
+        proposer: &Person,
+        action: ProposalAction,
+        voters: &[&Person],
+    ) -> Result<()> {
+        let id = self.ledger().state().core().next_proposal;
+        let kind = action.kind();
+        let tx = self.tx(&proposer.m.key, TxBody::Propose { action });
+        self.block(self.at_next(60), vec![tx])?;
+        println!("      {} proposes {kind} (proposal {id})", proposer.name);
+        let mut votes = Vec::new();
+        for p in voters {
+            votes.push(self.vote(p, id, true)?);
+        }
+        self.block(self.at_next(3_600), votes)?;
+        let proposal = |c: &Self| {
+            c.ledger()
+                .state()
+                .proposal(id)
+                .cloned()
+                .ok_or_else(|| anyhow!("no proposal {id}"))
+        };
+        let deadline = proposal(self)?.deadline;
+        self.block(deadline.max(self.time), vec![])?;
+        let status = proposal(self)?.status;
+        ensure!(
+            status == ProposalStatus::Executed,
+            "proposal {id} did not execute: {status:?}"
+        );
+        println!("      the vote closed at its deadline: the block executed proposal {id}");
+        Ok(())
     }
 
     /// Prints the pool's books.

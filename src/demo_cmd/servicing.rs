@@ -4,9 +4,9 @@
 use super::coop::{money, Coop, Person, CHAIN};
 use super::setup::{history_policy, DAY};
 use super::story::{Cast, Loans};
-use anyhow::{anyhow, ensure, Result};
+use anyhow::{anyhow, bail, ensure, Result};
 use zkcredit_circuits::credential::Credential;
-use zkcredit_ledger::{LoanStatus, Tx, TxBody};
+use zkcredit_ledger::{LoanStatus, ProposalAction, Tx, TxBody, TxError};
 
 /// [8]–[10] Disbursement, a year of instalments, Eli's automatic write-off.
 pub fn service(coop: &mut Coop, cast: &Cast, loans: &Loans) -> Result<()> {
@@ -105,26 +105,34 @@ pub fn service(coop: &mut Coop, cast: &Cast, loans: &Loans) -> Result<()> {
     );
     println!("      Ben's and Dev's loans are repaid in full");
 
-    println!("\n[10] Eli's default: the loss is taken from the reserve first");
+    println!(
+        "\n[10] Eli's default: the loss is taken from his locked capital first, then the reserve"
+    );
     let (before, after, loss) =
         eli_default.ok_or_else(|| anyhow!("Eli's loan was not written off automatically"))?;
     // The block also took a repayment, so compare the loss counters, not the balances.
     let from_capital = after.capital_losses - before.capital_losses;
-    let from_reserve = loss.min(before.reserve);
+    let from_reserve = (loss - from_capital).min(before.reserve);
     println!(
-        "      written off {}: {} from the reserve, {} from undistributed profit, {} from members' capital",
+        "      written off {}: {} from Eli's collateral, {} from the reserve, {} from undistributed profit",
         money(loss),
+        money(from_capital),
         money(from_reserve),
         money(loss - from_reserve - from_capital),
-        money(from_capital)
     );
     ensure!(
         after.losses - before.losses == loss,
         "the loss was not booked"
     );
+    let collateral_cap =
+        120_000 * u64::from(coop.ledger().state().params().collateral_bps) / 10_000;
     ensure!(
-        from_reserve == loss && from_capital == 0,
-        "the reserve did not absorb the loss"
+        from_capital > 0 && from_capital <= collateral_cap && from_reserve == loss - from_capital,
+        "Eli's collateral and then the reserve did not absorb the loss"
+    );
+    ensure!(
+        coop.ledger().state().member(&eli.account()).map(|m| m.locked) == Some(0),
+        "collateral stayed locked after the write-off"
     );
     ensure!(
         coop.ledger().state().pool().balanced(),
@@ -145,7 +153,22 @@ pub fn distribute(coop: &mut Coop, cast: &Cast) -> Result<()> {
         eli,
         ..
     } = cast;
-    println!("\n[11] Profits are distributed pro rata to capital");
+    println!("\n[11] Members vote to distribute profits, pro rata to capital × time held");
+    // Officers alone can no longer decide it (nor policies, admission, issuers).
+    let lone = coop.officer_tx(
+        TxBody::SetPolicy {
+            policy_id: 9,
+            rules: history_policy(),
+        },
+        true,
+    );
+    let mut probe = coop.ledger().state().clone();
+    match probe.execute(&lone, coop.time + 60, coop.ledger().keys()) {
+        Err(e @ TxError::GovernedByMembers) => {
+            println!("      two officers changing a policy: refused ({e})")
+        }
+        other => bail!("an officers' policy change was not refused: {other:?}"),
+    }
     let undist = coop.ledger().state().pool().undistributed;
     ensure!(undist > 0, "no profit to distribute");
     let caps_before: Vec<u64> = [&ana, &ben, &chloe, &dev, &eli]
@@ -157,8 +180,11 @@ pub fn distribute(coop: &mut Coop, cast: &Cast) -> Result<()> {
                 .map_or(0, |m| m.capital)
         })
         .collect();
-    let tx = coop.officer_tx(TxBody::Distribute { amount: undist }, false);
-    coop.block(coop.at_next(DAY), vec![tx])?;
+    coop.pass(
+        ana,
+        ProposalAction::Distribute { amount: undist },
+        &[ana, ben, chloe],
+    )?;
     for (p, before) in [&ana, &ben, &chloe, &dev, &eli].iter().zip(caps_before) {
         let now = coop
             .ledger()
@@ -193,14 +219,15 @@ pub fn history(coop: &mut Coop, cast: &Cast) -> Result<Credential> {
     coop.session.chain.set_time(Some(t12));
     let (claim, history) = coop.session.claim_history(&ben.m, 180 * DAY)?;
     let attrs = history.attrs;
-    let setp = coop.officer_tx(
-        TxBody::SetPolicy {
+    coop.block(t12, vec![claim])?;
+    coop.pass(
+        ben,
+        ProposalAction::SetPolicy {
             policy_id: 2,
             rules: history_rules.clone(),
         },
-        true,
-    );
-    coop.block(t12, vec![claim, setp])?;
+        &[&cast.ana, ben, &cast.dev],
+    )?;
     println!(
         "      coop-history-v1: loans_repaid {}, principal_repaid {}, on_time {}, late {}, defaults {}",
         attrs[0],

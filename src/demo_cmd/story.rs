@@ -335,7 +335,7 @@ pub fn loans(coop: &mut Coop, cast: &Cast, creds: &Creds) -> Result<Loans> {
         .proposal(prop)
         .map(|p| p.needed(coop.ledger().state().params().quorum_bps));
     println!(
-        "      proposal {prop}: {} yes votes of the 4 other members needed (the applicant does not vote)",
+        "      proposal {prop}: {} votes of the 4 other members make quorum, a majority of them yes (the applicant does not vote)",
         needed.unwrap_or(0)
     );
     match coop.vote(dev, prop, true) {
@@ -359,6 +359,14 @@ pub fn loans(coop: &mut Coop, cast: &Cast, creds: &Creds) -> Result<Loans> {
         other => bail!("a second vote by the same member was not refused: {other:?}"),
     }
     coop.block(coop.at_next(3_600), later)?;
+    // The vote closes at its deadline: that block approves the loan by itself.
+    let deadline = coop
+        .ledger()
+        .state()
+        .proposal(prop)
+        .map(|p| p.deadline)
+        .ok_or_else(|| anyhow!("proposal"))?;
+    coop.block(deadline.max(coop.time), vec![])?;
     let pr = coop
         .ledger()
         .state()

@@ -1,4 +1,5 @@
-//! Issuers and credentials: `RegisterIssuer` (governance), `Attest`, `Revoke`, and
+//! Issuers and credentials: `RegisterIssuer` (officers' bootstrap only; afterwards a member
+//! proposal), `Attest`, `Revoke`, and
 //! `ClaimHistory` (the co-op attesting a member's repayment history).
 
 use crate::codec::fr_to_bytes;
@@ -44,7 +45,7 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64) -> Result<Effect, TxError
             account,
             name,
         } => {
-            state.authorize(tx, None)?;
+            super::governance::authorize_bootstrap(state, tx)?;
             let id = fr_to_bytes(issuer);
             if core.issuers.contains_key(&id) || state.issuer_of_account(account).is_some() {
                 return Err(TxError::IssuerExists);
@@ -163,7 +164,7 @@ pub(crate) fn apply(state: &mut State, effect: Effect) {
         } => {
             // The new record supersedes the old: revoke the member's earlier history.
             state.revoke_history(&account);
-            let coop = fr_to_bytes(&coop_issuer_id(&state.params.chain_id));
+            let coop = fr_to_bytes(&coop_issuer_id(&state.params().chain_id));
             let index = state.registry_append(leaf, coop);
             if let Some(m) = state.core.members.get_mut(&account) {
                 m.history_leaves.push(index);

@@ -1,13 +1,18 @@
-//! Governance: `SetPolicy` and `SetAdmission` (k-of-n officers), anonymous member `Vote`s
-//! with membership proofs against a proposal's voters' snapshot, and `CloseProposal`.
+//! Governance: a member's `Propose`, anonymous member `Vote`s with membership proofs against
+//! the proposal's voters' snapshot, the officers' k-of-n `Release` of a passed spend above the
+//! treasury limit, and the officers' bootstrap `SetPolicy` / `SetAdmission` (accepted only
+//! while the co-op has no member). Proposals close by themselves at block start
+//! ([`super::proposals`]).
 
+use super::proposals::{reject_loan, validate_action};
 use super::ProofToCheck;
 use crate::codec::fr_to_bytes;
 use crate::error::TxError;
 use crate::keys::{envelope, Keys, ProofKind};
+use crate::pool::Pool;
 use crate::scopes::{vote_scope, vote_signal};
-use crate::state::{overflow, LoanStatus, ProposalStatus, State, MAX_TERM};
-use crate::tx::{PolicyRules, Tx, TxBody};
+use crate::state::{overflow, Proposal, ProposalStatus, State, MAX_TERM};
+use crate::tx::{Account, PolicyRules, ProposalAction, Tx, TxBody};
 use zkcredit_circuits::field::to_decimal;
 use zkcredit_circuits::statement::MembershipStatement;
 use zkcredit_circuits::Fr;
@@ -21,19 +26,91 @@ pub(crate) enum Effect {
     SetAdmission {
         policy: Option<u64>,
     },
+    Propose {
+        id: u64,
+        proposal: Box<Proposal>,
+    },
     Vote {
         proposal: u64,
         nullifier: Fr,
         env: Box<Envelope>,
         yes: u64,
         no: u64,
-        /// The loan approved and the pool's new committed total, when this vote passes it.
-        passes: Option<(u64, u64)>,
+        /// "No" votes made the proposal unable to pass: it is defeated now.
+        defeated: bool,
     },
-    Close {
+    Release {
         proposal: u64,
-        loan: u64,
+        pool: Pool,
     },
+}
+
+/// The rules every policy must follow (bootstrap `SetPolicy` and the proposal alike).
+pub(crate) fn validate_rules(state: &State, rules: &PolicyRules) -> Result<(), TxError> {
+    rules
+        .policy()
+        .validate()
+        .map_err(|e| TxError::InvalidPolicy(e.to_string()))?;
+    if !state
+        .core()
+        .issuers
+        .contains_key(&fr_to_bytes(&rules.issuer))
+    {
+        return Err(TxError::UnknownIssuer);
+    }
+    if rules.max_term == 0 || rules.max_term > MAX_TERM || rules.max_amount == 0 {
+        return Err(TxError::InvalidPolicy(format!(
+            "max_term must be in 1..={MAX_TERM} and max_amount positive"
+        )));
+    }
+    if rules.rate_bps > 100_000 {
+        return Err(TxError::InvalidPolicy("rate above 1000 %".into()));
+    }
+    Ok(())
+}
+
+/// Officers act on governance alone only to bootstrap a co-op that has no member yet.
+pub(crate) fn authorize_bootstrap(state: &State, tx: &Tx) -> Result<(), TxError> {
+    state.authorize(tx, None)?;
+    if !state.core().members.is_empty() {
+        return Err(TxError::GovernedByMembers);
+    }
+    Ok(())
+}
+
+/// A proposal's voters now: every member, with the member-tree leaf `excluded` zeroed.
+pub(crate) fn new_proposal(
+    state: &State,
+    action: ProposalAction,
+    proposer: Account,
+    excluded: Option<u64>,
+    time: u64,
+) -> Result<(u64, Proposal), TxError> {
+    let core = state.core();
+    let id = core.next_proposal;
+    overflow(id.checked_add(1))?;
+    let mut voters = state.member_tree().clone();
+    if let Some(leaf) = excluded {
+        voters
+            .update(leaf, Fr::from(0u64))
+            .map_err(|_| TxError::Overflow)?;
+    }
+    let members = (core.members.len() as u64).saturating_sub(u64::from(excluded.is_some()));
+    Ok((
+        id,
+        Proposal {
+            action,
+            proposer,
+            member_root: fr_to_bytes(&voters.root()),
+            tree_len: voters.len(),
+            excluded,
+            members,
+            deadline: overflow(time.checked_add(state.params().vote_period))?,
+            yes: 0,
+            no: 0,
+            status: ProposalStatus::Open,
+        },
+    ))
 }
 
 pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Effect, TxError> {
@@ -41,35 +118,38 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Ef
     let p = state.params();
     match &tx.body {
         TxBody::SetPolicy { policy_id, rules } => {
-            state.authorize(tx, None)?;
-            rules
-                .policy()
-                .validate()
-                .map_err(|e| TxError::InvalidPolicy(e.to_string()))?;
-            if !core.issuers.contains_key(&fr_to_bytes(&rules.issuer)) {
-                return Err(TxError::UnknownIssuer);
-            }
-            if rules.max_term == 0 || rules.max_term > MAX_TERM || rules.max_amount == 0 {
-                return Err(TxError::InvalidPolicy(format!(
-                    "max_term must be in 1..={MAX_TERM} and max_amount positive"
-                )));
-            }
-            if rules.rate_bps > 100_000 {
-                return Err(TxError::InvalidPolicy("rate above 1000 %".into()));
-            }
+            authorize_bootstrap(state, tx)?;
+            validate_rules(state, rules)?;
             Ok(Effect::SetPolicy {
                 id: *policy_id,
                 rules: rules.clone(),
             })
         }
         TxBody::SetAdmission { policy_id } => {
-            state.authorize(tx, None)?;
+            authorize_bootstrap(state, tx)?;
             if let Some(id) = policy_id {
                 if !core.policies.contains_key(id) {
                     return Err(TxError::UnknownPolicy(*id));
                 }
             }
             Ok(Effect::SetAdmission { policy: *policy_id })
+        }
+        TxBody::Propose { action } => {
+            let m = core.members.get(&tx.signer).ok_or(TxError::NotAMember)?;
+            if m.open_proposals >= p.max_open_proposals {
+                return Err(TxError::TooManyOpenProposals {
+                    limit: p.max_open_proposals,
+                });
+            }
+            if matches!(action, ProposalAction::Loan { .. }) {
+                return Err(TxError::NotProposable);
+            }
+            validate_action(state, action)?;
+            let (id, proposal) = new_proposal(state, action.clone(), tx.signer, None, time)?;
+            Ok(Effect::Propose {
+                id,
+                proposal: Box::new(proposal),
+            })
         }
         TxBody::Vote {
             proposal,
@@ -97,54 +177,43 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Ef
             if st.signal != vote_signal(*proposal, *approve) {
                 return Err(TxError::WrongSignal);
             }
+            // One vote per member and proposal: the nullifier is the member's secret hashed
+            // with this proposal's scope.
             if state.nullifier_used(&st.nullifier) {
                 return Err(TxError::AlreadyVoted);
             }
             let env = envelope(&keys.membership, proof)?;
-            let (yes, no) = if *approve {
-                (prop.yes + 1, prop.no)
+            let mut tally = prop.clone();
+            if *approve {
+                tally.yes = overflow(tally.yes.checked_add(1))?;
             } else {
-                (prop.yes, prop.no + 1)
-            };
-            let passes = if *approve && yes >= prop.needed(p.quorum_bps) {
-                let amount = core
-                    .loans
-                    .get(&prop.loan)
-                    .ok_or(TxError::UnknownLoan(prop.loan))?
-                    .amount;
-                Some((
-                    prop.loan,
-                    overflow(core.pool.committed.checked_add(amount))?,
-                ))
-            } else {
-                None
-            };
+                tally.no = overflow(tally.no.checked_add(1))?;
+            }
+            let defeated = !*approve && tally.cannot_pass(p.majority_bps);
             Ok(Effect::Vote {
                 proposal: *proposal,
                 nullifier: st.nullifier,
                 env: Box::new(env),
-                yes,
-                no,
-                passes,
+                yes: tally.yes,
+                no: tally.no,
+                defeated,
             })
         }
-        TxBody::CloseProposal { proposal } => {
+        TxBody::Release { proposal } => {
             let prop = core
                 .proposals
                 .get(proposal)
                 .ok_or(TxError::UnknownProposal(*proposal))?;
-            if prop.status != ProposalStatus::Open {
-                return Err(TxError::ProposalClosed(*proposal));
+            let ProposalAction::Spend { amount, .. } = &prop.action else {
+                return Err(TxError::NotAwaitingRelease(*proposal));
+            };
+            if prop.status != ProposalStatus::AwaitingRelease {
+                return Err(TxError::NotAwaitingRelease(*proposal));
             }
-            if time < prop.deadline {
-                return Err(TxError::ProposalOpen {
-                    proposal: *proposal,
-                    deadline: prop.deadline,
-                });
-            }
-            Ok(Effect::Close {
+            state.authorize(tx, Some(*amount))?;
+            Ok(Effect::Release {
                 proposal: *proposal,
-                loan: prop.loan,
+                pool: core.pool.spend(*amount)?,
             })
         }
         _ => unreachable!("dispatched by actions::check"),
@@ -161,36 +230,37 @@ pub(crate) fn apply(state: &mut State, effect: Effect) -> ProofToCheck {
             state.core.admission = policy;
             None
         }
+        Effect::Propose { id, proposal } => {
+            if let Some(m) = state.core.members.get_mut(&proposal.proposer) {
+                m.open_proposals = m.open_proposals.saturating_add(1);
+            }
+            state.core.proposals.insert(id, *proposal);
+            state.core.next_proposal = id + 1;
+            None
+        }
         Effect::Vote {
             proposal,
             nullifier,
             env,
             yes,
             no,
-            passes,
+            defeated,
         } => {
             state.spend_nullifier(&nullifier);
             if let Some(prop) = state.core.proposals.get_mut(&proposal) {
                 prop.yes = yes;
                 prop.no = no;
-                if passes.is_some() {
-                    prop.status = ProposalStatus::Passed;
-                }
             }
-            if let Some((loan, committed)) = passes {
-                state.core.pool.committed = committed;
-                if let Some(l) = state.core.loans.get_mut(&loan) {
-                    l.status = LoanStatus::Approved;
-                }
+            if defeated {
+                super::proposals::finish(state, proposal, ProposalStatus::Defeated);
+                reject_loan(state, proposal);
             }
             Some((ProofKind::Membership, *env))
         }
-        Effect::Close { proposal, loan } => {
+        Effect::Release { proposal, pool } => {
+            state.core.pool = pool;
             if let Some(prop) = state.core.proposals.get_mut(&proposal) {
-                prop.status = ProposalStatus::Failed;
-            }
-            if let Some(l) = state.core.loans.get_mut(&loan) {
-                l.status = LoanStatus::Rejected;
+                prop.status = ProposalStatus::Executed;
             }
             None
         }

@@ -1,13 +1,16 @@
 //! Loans: `ApplyLoan`, with a policy proof of exactly what the ledger expects
 //! (`crate::plan`). Loans up to the auto-approval limit are approved at once; larger ones
-//! open a proposal voted on by the other members.
+//! open a proposal voted on by the other members. The borrower's capital is locked as
+//! collateral at application: `ceil(amount · collateral_bps / 10000)`, which must be free
+//! (capital not yet locked); a rejected loan releases it, repayment releases it in proportion
+//! to the principal repaid, a write-off takes it first (`servicing.rs`).
 
+use super::new_proposal;
 use super::ProofToCheck;
-use crate::codec::fr_to_bytes;
 use crate::error::TxError;
 use crate::keys::{Keys, ProofKind};
-use crate::state::{overflow, Loan, LoanStatus, Proposal, ProposalStatus, State};
-use crate::tx::{Tx, TxBody};
+use crate::state::{overflow, Loan, LoanStatus, Proposal, State};
+use crate::tx::{ProposalAction, Tx, TxBody};
 use zkcredit_circuits::Fr;
 use zkcredit_verifier::Envelope;
 
@@ -18,6 +21,13 @@ pub(crate) struct Effect {
     loan: Loan,
     committed: u64,
     proposal: Option<(u64, Proposal)>,
+    /// The borrower's locked capital with this loan's collateral.
+    locked: u64,
+}
+
+/// Collateral a loan of `amount` needs: `ceil(amount · collateral_bps / 10000)`.
+pub(crate) fn collateral_for(amount: u64, collateral_bps: u32) -> u64 {
+    (u128::from(amount) * u128::from(collateral_bps)).div_ceil(10_000) as u64
 }
 
 pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Effect, TxError> {
@@ -36,6 +46,17 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Ef
     let expected = state.expected_application(
         &tx.signer, tx.nonce, *policy_id, *amount, *term, *rate_bps, time,
     )?;
+    // Collateral before the proof: cheap checks first.
+    let member = core.members.get(&tx.signer).ok_or(TxError::NotAMember)?;
+    let collateral = collateral_for(*amount, p.collateral_bps);
+    let free = member.capital.saturating_sub(member.locked);
+    if collateral > free {
+        return Err(TxError::InsufficientCollateral {
+            required: collateral,
+            free,
+        });
+    }
+    let locked = overflow(member.locked.checked_add(collateral))?;
     let (nullifier, env) = state.check_policy_proof(keys, proof, &expected, time)?;
     let auto = *amount <= p.auto_approve_limit;
     let committed = if auto {
@@ -48,31 +69,14 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Ef
     let proposal = if auto {
         None
     } else {
-        overflow(core.next_proposal.checked_add(1))?;
-        // The voters: the member tree with the applicant's leaf zeroed.
-        let applicant = core
-            .members
-            .get(&tx.signer)
-            .ok_or(TxError::NotAMember)?
-            .index;
-        let mut voters = state.member_tree().clone();
-        voters
-            .update(applicant, Fr::from(0u64))
-            .map_err(|_| TxError::Overflow)?;
-        Some((
-            core.next_proposal,
-            Proposal {
-                loan: loan_id,
-                member_root: fr_to_bytes(&voters.root()),
-                tree_len: voters.len(),
-                excluded: Some(applicant),
-                members: (core.members.len() as u64).saturating_sub(1),
-                deadline: overflow(time.checked_add(p.vote_period))?,
-                yes: 0,
-                no: 0,
-                status: ProposalStatus::Open,
-            },
-        ))
+        // The voters: every member but the applicant (their leaf zeroed in the snapshot).
+        Some(new_proposal(
+            state,
+            ProposalAction::Loan { loan: loan_id },
+            tx.signer,
+            Some(member.index),
+            time,
+        )?)
     };
     Ok(Effect {
         nullifier,
@@ -93,9 +97,11 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Ef
             proposal: proposal.as_ref().map(|(id, _)| *id),
             schedule: Vec::new(),
             next: 0,
+            collateral,
         },
         committed,
         proposal,
+        locked,
     })
 }
 
@@ -105,6 +111,9 @@ pub(crate) fn apply(state: &mut State, e: Effect) -> ProofToCheck {
     if let Some((id, proposal)) = e.proposal {
         state.core.proposals.insert(id, proposal);
         state.core.next_proposal = id + 1;
+    }
+    if let Some(m) = state.core.members.get_mut(&e.loan.borrower) {
+        m.locked = e.locked;
     }
     state.core.loans.insert(e.loan_id, e.loan);
     state.core.next_loan = e.loan_id + 1;

@@ -1,4 +1,6 @@
-//! Membership: `Join` (with an admission proof), `Deposit`, `Withdraw`.
+//! Membership: `Join` (with an admission proof), `Deposit`, `Withdraw` (never below the
+//! capital locked as collateral). Every capital change first accrues the member's
+//! capital × seconds, the weight of the next distribution.
 
 use super::ProofToCheck;
 use crate::codec::fr_to_bytes;
@@ -24,6 +26,7 @@ pub(crate) enum Effect {
         account: Account,
         capital: u64,
         pool: Pool,
+        time: u64,
     },
 }
 
@@ -73,6 +76,7 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Ef
                 account: tx.signer,
                 capital: overflow(m.capital.checked_add(*amount))?,
                 pool: core.pool.deposit(*amount)?,
+                time,
             })
         }
         TxBody::Withdraw { amount } => {
@@ -86,10 +90,20 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Ef
                     requested: *amount,
                 });
             }
+            // Collateral stays: at most the capital above the locked part leaves.
+            let available = m.capital.saturating_sub(m.locked);
+            if *amount > available {
+                return Err(TxError::CapitalLocked {
+                    locked: m.locked,
+                    available,
+                    requested: *amount,
+                });
+            }
             Ok(Effect::Capital {
                 account: tx.signer,
                 capital: m.capital - amount,
                 pool: core.pool.withdraw(*amount)?,
+                time,
             })
         }
         _ => unreachable!("dispatched by actions::check"),
@@ -121,6 +135,10 @@ pub(crate) fn apply(state: &mut State, effect: Effect) -> ProofToCheck {
                     identity: id,
                     index,
                     capital,
+                    locked: 0,
+                    capital_secs: 0,
+                    since: time,
+                    open_proposals: 0,
                     joined_at: time,
                     history: History::default(),
                     history_leaves: Vec::new(),
@@ -134,11 +152,10 @@ pub(crate) fn apply(state: &mut State, effect: Effect) -> ProofToCheck {
             account,
             capital,
             pool,
+            time,
         } => {
             state.core.pool = pool;
-            if let Some(m) = state.core.members.get_mut(&account) {
-                m.capital = capital;
-            }
+            state.set_capital(&account, capital, time);
             None
         }
     }

@@ -7,8 +7,9 @@
 //! | issuers and credentials | `credentials.rs` | `RegisterIssuer`, `Attest`, `Revoke`, `ClaimHistory` |
 //! | loans | `loans.rs` | `ApplyLoan` |
 //! | servicing | `servicing.rs` | `Repay`; late fees and write-offs run automatically at the start of every block |
-//! | governance | `governance.rs` | `SetPolicy`, `SetAdmission`, `Vote`, `CloseProposal` |
-//! | treasury | `treasury.rs` | `Disburse`, `Distribute` |
+//! | governance | `governance.rs` | `Propose`, `Vote`, `Release`; bootstrap `SetPolicy`, `SetAdmission` |
+//! | proposals | `proposals.rs` | none: proposals close and execute themselves at the start of every block |
+//! | treasury | `treasury.rs` | `Disburse` |
 //!
 //! Each family has a **check** step, `check(&State, …) -> Result<Effect, TxError>`, that
 //! reads the state, runs every rule and computes every new value (checked arithmetic
@@ -20,6 +21,7 @@ mod credentials;
 mod governance;
 mod loans;
 mod membership;
+mod proposals;
 mod servicing;
 mod treasury;
 
@@ -60,17 +62,23 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Ef
         TxBody::Repay { .. } => Effect::Servicing(servicing::check(state, tx, time)?),
         TxBody::SetPolicy { .. }
         | TxBody::SetAdmission { .. }
+        | TxBody::Propose { .. }
         | TxBody::Vote { .. }
-        | TxBody::CloseProposal { .. } => {
-            Effect::Governance(governance::check(state, tx, time, keys)?)
-        }
-        TxBody::Disburse { .. } | TxBody::Distribute { .. } => {
-            Effect::Treasury(treasury::check(state, tx, time)?)
-        }
+        | TxBody::Release { .. } => Effect::Governance(governance::check(state, tx, time, keys)?),
+        TxBody::Disburse { .. } => Effect::Treasury(treasury::check(state, tx, time)?),
     })
 }
 
+pub(crate) use governance::new_proposal;
+pub(crate) use proposals::close_due_proposals;
 pub(crate) use servicing::service_due_loans;
+
+/// What every block does before its transactions, by block time: automatic servicing, then
+/// closing the proposals whose vote has ended.
+pub(crate) fn begin_block(state: &mut State, time: u64) {
+    service_due_loans(state, time);
+    close_due_proposals(state, time);
+}
 
 /// Writes a checked effect. Cannot fail.
 pub(crate) fn apply(state: &mut State, effect: Effect) -> ProofToCheck {

@@ -1,7 +1,9 @@
 //! Servicing: `Repay` (the borrower pays the next instalment), and the automatic servicing
 //! every block runs first, by block time, with no officer: an instalment past its due date
 //! and `late_grace` takes the late fee; a loan whose oldest unpaid instalment is past
-//! `default_grace` is written off (loss from the reserve first). Both revoke the borrower's
+//! `default_grace` is written off: the loss is taken from the borrower's locked capital first,
+//! then the reserve, then undistributed profit, then members' capital pro rata. Repayment
+//! releases collateral in proportion to the principal repaid. Late marks and write-offs revoke the borrower's
 //! history credentials: the record changed. Replay reproduces it, since it depends only on
 //! the state and the block time.
 
@@ -18,6 +20,9 @@ pub(crate) enum Effect {
         history: History,
         last: bool,
         time: u64,
+        /// The loan's collateral after this instalment, and the borrower's locked capital.
+        collateral: u64,
+        locked: u64,
     },
     MarkLate {
         loan: u64,
@@ -28,7 +33,12 @@ pub(crate) enum Effect {
         loan: u64,
         borrower: Account,
         pool: Pool,
+        /// The borrower's capital after the collateral was taken, and locked capital after the release.
+        capital: u64,
+        locked: u64,
+        /// Then each member's pro-rata cut (member order).
         cuts: Vec<u64>,
+        time: u64,
     },
 }
 
@@ -65,6 +75,15 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64) -> Result<Effect, TxError
                 h.principal_repaid = overflow(h.principal_repaid.checked_add(l.amount))?;
                 h.open_loans = h.open_loans.saturating_sub(1);
             }
+            // Collateral follows the principal still owed, rounded up.
+            let before = l.remaining_principal();
+            let after = before.saturating_sub(inst.principal);
+            let collateral = if before == 0 {
+                0
+            } else {
+                (u128::from(l.collateral) * u128::from(after)).div_ceil(u128::from(before)) as u64
+            };
+            let locked = m.locked.saturating_sub(l.collateral - collateral);
             Ok(Effect::Repay {
                 loan: *loan,
                 borrower: tx.signer,
@@ -72,6 +91,8 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64) -> Result<Effect, TxError
                 history: h,
                 last,
                 time,
+                collateral,
+                locked,
             })
         }
         _ => unreachable!("dispatched by actions::check"),
@@ -87,12 +108,28 @@ fn due_effect(state: &State, id: u64, time: u64) -> Option<Effect> {
     let inst = l.schedule.get(l.next as usize)?;
     if time > inst.due.checked_add(p.default_grace)? {
         let loss = l.remaining_principal();
-        let (pool, cuts) = state.pool().write_off(loss, &state.capitals()).ok()?;
+        let b = state.member(&l.borrower)?;
+        let from_collateral = loss.min(l.collateral).min(b.capital);
+        let capital = b.capital - from_collateral;
+        let locked = b.locked.saturating_sub(l.collateral);
+        let capitals: Vec<u64> = state
+            .core()
+            .members
+            .iter()
+            .map(|(a, m)| if *a == l.borrower { capital } else { m.capital })
+            .collect();
+        let (pool, cuts) = state
+            .pool()
+            .write_off(loss, from_collateral, &capitals)
+            .ok()?;
         return Some(Effect::WriteOff {
             loan: id,
             borrower: l.borrower,
             pool,
+            capital,
+            locked,
             cuts,
+            time,
         });
     }
     if inst.late_fee == 0 && time > inst.due.checked_add(p.late_grace)? {
@@ -132,12 +169,16 @@ pub(crate) fn apply(state: &mut State, effect: Effect) {
             history,
             last,
             time,
+            collateral,
+            locked,
         } => {
             state.core.pool = pool;
             if let Some(m) = state.core.members.get_mut(&borrower) {
                 m.history = history;
+                m.locked = locked;
             }
             if let Some(l) = state.core.loans.get_mut(&loan) {
+                l.collateral = collateral;
                 let next = l.next as usize;
                 l.schedule[next].paid_at = Some(time);
                 l.next += 1;
@@ -162,16 +203,22 @@ pub(crate) fn apply(state: &mut State, effect: Effect) {
             loan,
             borrower,
             pool,
+            capital,
+            locked,
             cuts,
+            time,
         } => {
             state.core.pool = pool;
-            state.apply_capital_changes(&cuts, false);
+            state.set_capital(&borrower, capital, time);
+            state.apply_capital_changes(&cuts, false, time);
             if let Some(m) = state.core.members.get_mut(&borrower) {
+                m.locked = locked;
                 m.history.defaults = m.history.defaults.saturating_add(1);
                 m.history.open_loans = m.history.open_loans.saturating_sub(1);
             }
             if let Some(l) = state.core.loans.get_mut(&loan) {
                 l.status = LoanStatus::Defaulted;
+                l.collateral = 0;
             }
             // A default reaches the record at once: no older history proves again.
             state.revoke_history(&borrower);

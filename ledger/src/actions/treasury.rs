@@ -1,6 +1,7 @@
-//! Treasury: `Disburse` an approved loan (starting its schedule) and `Distribute` profit to
-//! members pro rata, keeping part as reserve. Amounts above the treasury limit need k-of-n
-//! officer signatures.
+//! Treasury: officers `Disburse` an approved loan (starting its schedule); amounts above the
+//! treasury limit need k-of-n officer signatures. Distributions and spending are member
+//! proposals (`proposals.rs`); a passed spend above the limit is paid by the officers'
+//! `Release` (`governance.rs`).
 
 use crate::error::TxError;
 use crate::pool::Pool;
@@ -15,10 +16,6 @@ pub(crate) enum Effect {
         schedule: Vec<Instalment>,
         pool: Pool,
         open_loans: u64,
-    },
-    Distribute {
-        pool: Pool,
-        credits: Vec<u64>,
     },
 }
 
@@ -43,17 +40,6 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64) -> Result<Effect, TxError
                 open_loans,
             })
         }
-        TxBody::Distribute { amount } => {
-            state.authorize(tx, Some(*amount))?;
-            if *amount == 0 {
-                return Err(TxError::ZeroAmount);
-            }
-            let (pool, credits) =
-                state
-                    .pool()
-                    .distribute(*amount, p.distribution_reserve_bps, &state.capitals())?;
-            Ok(Effect::Distribute { pool, credits })
-        }
         _ => unreachable!("dispatched by actions::check"),
     }
 }
@@ -75,10 +61,6 @@ pub(crate) fn apply(state: &mut State, effect: Effect) {
                 l.schedule = schedule;
                 l.status = LoanStatus::Active;
             }
-        }
-        Effect::Distribute { pool, credits } => {
-            state.core.pool = pool;
-            state.apply_capital_changes(&credits, true);
         }
     }
 }

@@ -117,6 +117,8 @@ pub struct World {
     pub ledger: Ledger,
     pub time: u64,
     pub rng: ChaCha20Rng,
+    /// Members joined through [`World::join`], in order: their keys and identities.
+    pub members: Vec<(SigningKey, Identity)>,
 }
 
 impl World {
@@ -128,6 +130,7 @@ impl World {
             ledger,
             time: T0,
             rng: ChaCha20Rng::seed_from_u64(7),
+            members: Vec::new(),
         };
         let reg = w
             .tx(
@@ -212,6 +215,66 @@ impl World {
         let cred = self.attest_salted(id, 700, 0, Fr::from(99u64));
         let body = self.join_body(k, id, &cred, deposit);
         self.ok(k, body);
+        self.members.push((k.clone(), id.clone()));
+    }
+
+    /// Opens a proposal signed by member key `k`; returns its id.
+    pub fn propose(&mut self, k: &SigningKey, action: ProposalAction) -> u64 {
+        let id = self.ledger.state().core().next_proposal;
+        self.ok(k, TxBody::Propose { action });
+        id
+    }
+
+    /// `id` votes on `proposal`, sent from a throwaway key (the ledger sees only the proof).
+    pub fn vote(&mut self, id: &Identity, proposal: u64, approve: bool) {
+        let body = self.vote_body(id, proposal, approve);
+        self.ok(&sk(199), body);
+    }
+
+    /// Produces an empty block at the proposal's deadline: its vote closes.
+    pub fn close(&mut self, proposal: u64) -> ProposalStatus {
+        let d = self.ledger.state().proposal(proposal).unwrap().deadline;
+        self.time = self.time.max(d - 60);
+        self.ok_block(vec![]);
+        self.ledger
+            .state()
+            .proposal(proposal)
+            .unwrap()
+            .status
+            .clone()
+    }
+
+    /// Decides `action` as the co-op must now: the officers' bootstrap transaction while
+    /// there is no member, else a proposal of the first member that every member joined
+    /// through [`World::join`] votes for; asserts it executed.
+    pub fn govern(&mut self, action: ProposalAction) {
+        if self.ledger.state().core().members.is_empty() {
+            let body = match action {
+                ProposalAction::SetPolicy { policy_id, rules } => {
+                    TxBody::SetPolicy { policy_id, rules }
+                }
+                ProposalAction::SetAdmission { policy_id } => TxBody::SetAdmission { policy_id },
+                ProposalAction::RegisterIssuer {
+                    issuer,
+                    account,
+                    name,
+                } => TxBody::RegisterIssuer {
+                    issuer,
+                    account,
+                    name,
+                },
+                other => panic!("no bootstrap transaction for {}", other.kind()),
+            };
+            let t = self.tx(&sk(1), body).cosign(CHAIN, &sk(2));
+            self.ok_block(vec![t]);
+            return;
+        }
+        let (k, _) = self.members[0].clone();
+        let prop = self.propose(&k, action);
+        for (_, id) in self.members.clone() {
+            self.vote(&id, prop, true);
+        }
+        assert_eq!(self.close(prop), ProposalStatus::Executed);
     }
 
     /// A `Join` body with an admission proof from `cred` for the next block.
