@@ -163,7 +163,8 @@ pub enum ProposalStatus {
     Open,
     /// Passed and executed.
     Executed,
-    /// Passed, but its effect no longer held when it executed (the reason).
+    /// Passed, but its effect no longer held when it executed: the `TxError` message (part
+    /// of the state hash, so rewording a message is a format change).
     Failed(String),
     /// A passed `Spend` above the treasury limit, waiting for a k-of-n officer `Release`.
     AwaitingRelease,

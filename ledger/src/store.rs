@@ -17,8 +17,10 @@ use std::path::{Path, PathBuf};
 use zkcredit_circuits::merkle::MerklePath;
 use zkcredit_circuits::Fr;
 
-/// Storage format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// Storage format version this build writes and reads. 2: params in the hashed core,
+/// member governance, collateral and capital-seconds (issue 9) changed the encodings of
+/// `Genesis`, `Core` and `TxBody`.
+pub const FORMAT_VERSION: u32 = 2;
 /// The database file inside a ledger directory.
 pub const DB_FILE: &str = "ledger.redb";
 

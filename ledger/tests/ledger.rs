@@ -892,7 +892,7 @@ fn blocks_replay_and_store_versions() {
             err,
             LedgerError::UnsupportedVersion {
                 found: 99,
-                supported: 1
+                supported: 2
             }
         ),
         "{err}"
