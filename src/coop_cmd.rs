@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use zkcredit_client::{Chain, LocalChain, Member, NodeChain, Session};
-use zkcredit_ledger::{Tx, TxBody, TxStatus};
+use zkcredit_ledger::{ProposalAction, Tx, TxBody, TxStatus};
 use zkcredit_prover::ProvingKeys;
 
 /// Arguments of `zkcredit coop`.
@@ -85,12 +85,13 @@ enum Action {
         #[arg(long, value_parser = ["yes", "no"])]
         choice: String,
     },
-    /// Submit a proposal (or any other body) signed by the member: the body is JSON from a
-    /// file or `-` (docs/formats.md).
+    /// Open a member proposal: the proposed action is JSON from a file or `-` (stdin), e.g.
+    /// `{"Distribute": {"amount": 5000}}` or `{"SetPolicy": {"policy_id": 3, "rules": {…}}}`
+    /// (docs/formats.md lists every action). Members then vote on it with `coop vote`.
     Propose {
-        /// The proposal's transaction body, JSON.
+        /// The proposed action, JSON (a file, or `-` for standard input).
         #[arg(long)]
-        body: PathBuf,
+        action: PathBuf,
     },
     /// Add capital.
     Deposit {
@@ -214,15 +215,16 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         Action::Vote { proposal, choice } => s
             .vote(&member, *proposal, choice == "yes")
             .map_err(refused)?,
-        Action::Propose { body } => {
-            let text = read_input(body)?;
-            let body: TxBody = serde_json::from_str(&text).map_err(|e| {
+        Action::Propose { action } => {
+            let text = read_input(action)?;
+            let proposed: ProposalAction = serde_json::from_str(&text).map_err(|e| {
                 anyhow!(
-                    "{}: not a transaction body: {e} (docs/formats.md)",
-                    body.display()
+                    "{}: not a proposal action: {e} (docs/formats.md)",
+                    action.display()
                 )
             })?;
-            s.sign(&member, body).map_err(refused)?
+            s.sign(&member, TxBody::Propose { action: proposed })
+                .map_err(refused)?
         }
         Action::Deposit { amount } => s
             .sign(&member, TxBody::Deposit { amount: *amount })

@@ -592,14 +592,17 @@ fn a_member_joins_applies_repays_and_signs_files_locally_and_against_a_node() {
         2,
         &["already exists"],
     );
-    // Any body, signed as the member, from a file: here one the ledger rejects, by name.
+    // A proposal from a file: one the ledger refuses says why, by name; a valid one opens.
     let proposal = c.path("proposal.json");
-    std::fs::write(&proposal, r#"{"CloseProposal":{"proposal":7}}"#).unwrap();
+    std::fs::write(&proposal, r#"{"Loan":{"loan":7}}"#).unwrap();
     c.coop(
-        &["propose", "--body", s(&proposal)],
+        &["propose", "--action", s(&proposal)],
         1,
-        &["rejected", "unknown proposal 7"],
+        &["rejected", "opened by ApplyLoan"],
     );
+    std::fs::write(&proposal, r#"{"SetAdmission":{"policy_id":null}}"#).unwrap();
+    c.coop(&["propose", "--action", s(&proposal)], 0, &["included"]);
+    expect(&["ledger", "show", "--dir", ledger], 0, &["set-admission"]);
     expect(&["ledger", "verify", "--dir", ledger], 0, &["ok:"]);
 
     // The same member against a node serving this ledger.

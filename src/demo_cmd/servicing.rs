@@ -131,7 +131,11 @@ pub fn service(coop: &mut Coop, cast: &Cast, loans: &Loans) -> Result<()> {
         "Eli's collateral and then the reserve did not absorb the loss"
     );
     ensure!(
-        coop.ledger().state().member(&eli.account()).map(|m| m.locked) == Some(0),
+        coop.ledger()
+            .state()
+            .member(&eli.account())
+            .map(|m| m.locked)
+            == Some(0),
         "collateral stayed locked after the write-off"
     );
     ensure!(
