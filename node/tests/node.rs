@@ -253,11 +253,15 @@ async fn with_member<T: Send + 'static>(
         key: k.clone(),
         identity: Some(id.clone()),
     };
+    // Deterministic per member: one seed for all would give every member the same one-time
+    // vote key, and the second vote from it would carry a used nonce.
+    let mut seed = [0u8; 8];
+    seed.copy_from_slice(&k.to_bytes()[..8]);
     tokio::task::spawn_blocking(move || {
         let mut s = Session::new(NodeChain::new(&base).expect("node client"))
             .with_policy_keys(policy_keys().clone())
             .with_membership_keys(membership_keys().clone())
-            .with_seed(99);
+            .with_seed(u64::from_le_bytes(seed));
         f(&mut s, &member)
     })
     .await
