@@ -68,6 +68,26 @@ enum Command {
         #[arg(long = "cosign")]
         cosign: Vec<PathBuf>,
     },
+    /// Sign a transaction body (JSON) for a node: prints `{"tx": "<hex>"}`, the body of
+    /// `POST /v1/tx`. The chain id and nonce come from the node (`GET /v1/head`,
+    /// `GET /v1/accounts/{account}`), since the node holds the ledger.
+    Sign {
+        /// Signer's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Transaction body as JSON, e.g. `{"Attest":{"commitment":"123"}}`.
+        #[arg(long)]
+        body: PathBuf,
+        /// The chain id.
+        #[arg(long)]
+        chain_id: String,
+        /// The signer's next nonce.
+        #[arg(long)]
+        nonce: u64,
+        /// Co-signing officer key files.
+        #[arg(long = "cosign")]
+        cosign: Vec<PathBuf>,
+    },
     /// Make a block from the mempool and commit it.
     Produce {
         /// Ledger directory.
@@ -243,6 +263,23 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 hex::encode(h),
                 tx.nonce
             );
+        }
+        Command::Sign {
+            key,
+            body,
+            chain_id,
+            nonce,
+            cosign,
+        } => {
+            let key = load_key(key)?;
+            let body: TxBody = serde_json::from_str(&std::fs::read_to_string(body)?)
+                .with_context(|| format!("parsing {}", body.display()))?;
+            let mut tx = Tx::sign(chain_id, &key, *nonce, body);
+            for c in cosign {
+                tx = tx.cosign(chain_id, &load_key(c)?);
+            }
+            let tx = hex::encode(zkcredit_ledger::codec::encode(&tx));
+            println!("{}", serde_json::json!({ "tx": tx }));
         }
         Command::Produce { dir, time } => {
             let mut l = Ledger::open(dir)?;
