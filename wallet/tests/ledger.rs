@@ -152,3 +152,34 @@ fn the_proof_states_the_plan_and_goes_into_the_signed_transaction() {
         other => panic!("not an application: {other:?}"),
     }
 }
+
+#[test]
+fn a_vote_proves_the_plans_statement_and_refuses_a_path_to_another_root() {
+    let w = world();
+    let mut voters = MerkleTree::new(DEPTH).unwrap();
+    voters.append(Fr::from(7u64)).unwrap();
+    let index = voters.append(w.identity.commitment()).unwrap();
+    let path = voters.path(index).unwrap();
+    let plan = |root: Fr| {
+        json!({
+            "identity": IdentityFile::new(&w.identity),
+            "path": {
+                "index": path.index,
+                "siblings": path.siblings.iter().map(|l| l.iter().map(to_decimal).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                "root": to_decimal(&voters.root()),
+            },
+            "statement": {"root": to_decimal(&root), "scope": "41", "signal": "42"},
+        })
+    };
+    let keys = zkcredit_prover::setup(CircuitId::Membership { depth: DEPTH }, Some(6)).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let env = ledger::prove_vote(&keys, &plan(voters.root()).to_string(), &mut rng).unwrap();
+    keys.verifier.verify(&env).unwrap();
+    let st = MembershipStatement::from_public_inputs(&env.public_inputs).unwrap();
+    assert_eq!(
+        (st.root, st.scope, st.signal),
+        (voters.root(), Fr::from(41u64), Fr::from(42u64))
+    );
+    let e = ledger::prove_vote(&keys, &plan(Fr::from(9u64)).to_string(), &mut rng).unwrap_err();
+    assert!(e.to_string().contains("another root"), "{e}");
+}
