@@ -41,6 +41,10 @@ pub struct Args {
     /// Most pending transactions per account.
     #[arg(long, default_value_t = 64)]
     pub max_pending_per_account: usize,
+    /// Serve the browser wallet from this directory at /wallet/ (its page, wasm and proving
+    /// keys; see docs/wallet.md), cross-origin isolated so that it proves on several threads.
+    #[arg(long)]
+    pub wallet: Option<PathBuf>,
     /// Most transactions per block.
     #[arg(long, default_value_t = 2_000)]
     pub max_block_txs: usize,
@@ -65,6 +69,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     config.rate_per_sec = args.rate;
     config.rate_burst = args.burst;
     config.cors_origins = args.cors_origins.clone();
+    config.wallet_dir = args.wallet.clone();
     config.pool = PoolLimits {
         max_total: args.max_pending,
         max_per_account: args.max_pending_per_account,

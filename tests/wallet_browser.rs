@@ -1,7 +1,11 @@
-//! The browser wallet end to end in headless Chromium (`wallet/tests/browser/e2e.mjs`):
-//! identity, credential import, pre-check, proving in a Web Worker, `zkcredit verify` of the
-//! browser's proof, a tampered proof refused, key caching, and that no request the page sends
-//! carries the identity secret or an attribute.
+//! The browser wallet end to end in headless Chromium against a real node
+//! (`wallet/tests/browser/e2e.mjs`): a real ledger directory served by `zkcredit node
+//! --wallet`, which also serves the page; identity and account key made in the browser, the
+//! issuer's credential attested through the node, admission proved in a Web Worker and the
+//! join signed in wasm and included, the pre-check naming a failing clause, a loan
+//! application proved, signed, submitted and approved by the node; `zkcredit verify` and the
+//! node accept the browser's proof and refuse a tampered one; key caching; no request the
+//! page sends carries the identity secret, the signing key or an attribute.
 //!
 //! Needs node, Debian's chromium, `.ci/node_modules/playwright-core` (`npm ci --prefix .ci`)
 //! and the wasm built into `wallet/www/pkg` (`wallet/build.sh`). Without them the test says

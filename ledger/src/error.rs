@@ -384,6 +384,7 @@ pub enum LedgerError {
     NotFound(String),
 }
 
+#[cfg(feature = "store")]
 macro_rules! storage_from {
     ($($t:ty),*) => {$(
         impl From<$t> for LedgerError {
@@ -393,6 +394,7 @@ macro_rules! storage_from {
         }
     )*};
 }
+#[cfg(feature = "store")]
 storage_from!(
     redb::Error,
     redb::DatabaseError,

@@ -24,6 +24,7 @@ pub mod records;
 pub mod schedule;
 pub mod scopes;
 pub mod state;
+#[cfg(feature = "store")]
 pub mod store;
 pub mod tx;
 
@@ -37,6 +38,7 @@ pub use state::{
     admission_scope, application_scope, coop_issuer_id, vote_scope, vote_signal, Loan, LoanStatus,
     Member, Proposal, ProposalStatus, RecentRoot, Rejected, State,
 };
+#[cfg(feature = "store")]
 pub use store::{Built, Ledger, Produced, VerifyReport, DB_FILE, FORMAT_VERSION};
 pub use tx::{
     Account, Block, BlockHeader, ClauseRule, Genesis, KeyRecord, Params, PolicyRules, ProofData,

@@ -100,6 +100,7 @@ impl State {
     ///
     /// # Errors
     /// [`LedgerError::Corrupt`] when they do not.
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
     pub(crate) fn restore(
         genesis: &Genesis,
         head_hash: Hash,

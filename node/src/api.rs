@@ -480,7 +480,9 @@ pub async fn plan_join(State(app): Shared, Query(q): Query<JoinPlan>) -> ApiResu
         .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     Ok(Json(json!({
         "circuit": l.keys().policy.circuit(),
-        "tx": {"identity": views::dec(&identity), "deposit": q.deposit, "nonce": nonce},
+        // The admission policy's id is bound into the request: a wallet recomputes the binding.
+        "tx": {"identity": views::dec(&identity), "deposit": q.deposit, "nonce": nonce,
+               "policy_id": s.core().admission},
         "statement": expected_json(s, &exp, now),
     })))
 }

@@ -7,6 +7,7 @@
 //! * [`views`]: the JSON shapes (field elements as decimal strings, bytes as hex).
 //! * [`error`]: the one error type, JSON with a stable code.
 //! * [`rate_limit`], [`metrics`]: a per-client token bucket and Prometheus counters.
+//! * [`wallet`]: the browser wallet's static files at `/wallet/`, cross-origin isolated.
 //!
 //! [`Node::start`] binds, spawns the admission thread (group commit: one durable write per
 //! batch of submissions) and the block producer, and serves until [`Node::shutdown`] or, with
@@ -22,6 +23,7 @@ pub mod openapi;
 pub mod rate_limit;
 pub mod verify;
 pub mod views;
+pub mod wallet;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -67,6 +69,9 @@ pub struct Config {
     pub pool: PoolLimits,
     /// Where block times come from.
     pub clock: Clock,
+    /// A directory of static files served at `/wallet/` (the browser wallet: its page, wasm
+    /// and proving keys), with the cross-origin isolation headers its threads need.
+    pub wallet_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -83,6 +88,7 @@ impl Config {
             cors_origins: Vec::new(),
             pool: PoolLimits::default(),
             clock: Clock::System,
+            wallet_dir: None,
         }
     }
 }
@@ -216,6 +222,10 @@ pub fn router(app: Arc<App>, config: &Config) -> Router {
         .route("/v1/plan/vote", get(api::plan_vote))
         .route("/v1/verify", post(verify::verify))
         .with_state(app.clone());
+    let api = match &config.wallet_dir {
+        Some(dir) => api.merge(wallet::router(dir)),
+        None => api,
+    };
     let mut r = api
         .layer(DefaultBodyLimit::max(config.max_body))
         .layer(RequestBodyLimitLayer::new(config.max_body))
@@ -264,6 +274,9 @@ impl Node {
             HeaderValue::from_str(o).map_err(|_| {
                 NodeError::Config(format!("CORS origin {o:?} is not a header value"))
             })?;
+        }
+        if let Some(dir) = &config.wallet_dir {
+            wallet::check_dir(dir).map_err(NodeError::Config)?;
         }
         if config.block_interval.is_zero() {
             return Err(NodeError::Config("block interval must be positive".into()));

@@ -8,6 +8,8 @@
 //!
 //! * [`wallet`]: identity creation, credential import and its commitment check, the native
 //!   pre-check (which rule fails, in words), policy and membership proving, verification.
+//! * [`ledger`]: against a co-op node: proofs of what its plan API says, and transactions
+//!   signed with the ledger's own types and signing code (account keys stay in the browser).
 //! * [`keys`]: proving keys from downloaded bytes, checked against the published hash.
 //!
 //! Randomness is the browser's `crypto.getRandomValues` (through `getrandom`'s `js`
@@ -20,6 +22,7 @@
 
 mod error;
 pub mod keys;
+pub mod ledger;
 pub mod wallet;
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -253,7 +253,11 @@ pub fn precheck_policy(json: &str) -> Result<Precheck, WalletError> {
     }
 }
 
-fn proof_json(keys: &ProvingKeys, env: &Envelope, created_at: u64) -> Result<String, WalletError> {
+pub(crate) fn proof_json(
+    keys: &ProvingKeys,
+    env: &Envelope,
+    created_at: u64,
+) -> Result<String, WalletError> {
     let mut text = serde_json::to_string_pretty(&env.to_file(created_at, keys.is_insecure()))
         .map_err(|e| WalletError::input("proof", e))?;
     text.push('\n');

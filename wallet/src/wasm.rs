@@ -1,7 +1,7 @@
 //! The JavaScript API (wasm-bindgen). Files travel as JSON strings and key files as bytes;
 //! every error becomes a JS `Error` whose message names the input that is wrong.
 
-use crate::{keys, wallet};
+use crate::{keys, ledger, wallet};
 use wasm_bindgen::prelude::*;
 use zkcredit_prover::ProvingKeys;
 
@@ -106,6 +106,105 @@ pub fn verify_proof(
     json(&wallet::verify_proof(meta_json, vk_bytes, proof_json)?)
 }
 
+/// A whole number from JS (a `Number`), as a u64; `what` names it in the error.
+fn whole(what: &str, x: f64) -> Result<u64, JsError> {
+    if !(x.is_finite() && x >= 0.0 && x < 2f64.powi(53) && x.fract() == 0.0) {
+        return Err(JsError::new(&format!("{what}: {x} is not a whole number")));
+    }
+    // Exact: checked whole and below 2^53.
+    Ok(x as u64)
+}
+
+/// A new account key file (JSON `{secret, account}`), drawn from `crypto.getRandomValues`.
+#[wasm_bindgen(js_name = newAccount)]
+pub fn new_account() -> Result<String, JsError> {
+    json(&ledger::new_account(&mut rand::rngs::OsRng))
+}
+
+/// The account (hex public key) of an account key file, after checking the file.
+#[wasm_bindgen(js_name = accountOf)]
+pub fn account_of(account_json: &str) -> Result<String, JsError> {
+    Ok(hex::encode(
+        ledger::read_account(account_json)?
+            .verifying_key()
+            .to_bytes(),
+    ))
+}
+
+/// The pre-check of a ledger application or admission (see `ledger::precheck`): returns
+/// `{qualifies, reason}`.
+#[wasm_bindgen(js_name = precheckLedger)]
+pub fn precheck_ledger(request_json: &str) -> Result<String, JsError> {
+    let reason = ledger::precheck(request_json)?;
+    Ok(serde_json::json!({"qualifies": reason.is_none(), "reason": reason}).to_string())
+}
+
+/// Signs a join (admission proof file `proof_json`); returns `{hash, tx}` for `POST /v1/tx`.
+#[wasm_bindgen(js_name = signJoin)]
+pub fn sign_join(
+    account_json: &str,
+    chain_id: &str,
+    nonce: f64,
+    identity_json: &str,
+    deposit: f64,
+    proof_json: &str,
+) -> Result<String, JsError> {
+    let body = ledger::join_body(identity_json, whole("deposit", deposit)?, proof_json)?;
+    json(&ledger::sign(
+        account_json,
+        chain_id,
+        whole("nonce", nonce)?,
+        body,
+    )?)
+}
+
+/// Signs a loan application; returns `{hash, tx}` for `POST /v1/tx`.
+#[wasm_bindgen(js_name = signApplyLoan)]
+#[allow(clippy::too_many_arguments)]
+pub fn sign_apply_loan(
+    account_json: &str,
+    chain_id: &str,
+    nonce: f64,
+    policy_id: f64,
+    amount: f64,
+    term: f64,
+    rate_bps: f64,
+    proof_json: &str,
+) -> Result<String, JsError> {
+    let body = ledger::apply_body(
+        whole("policy_id", policy_id)?,
+        whole("amount", amount)?,
+        whole("term", term)?,
+        whole("rate_bps", rate_bps)?,
+        proof_json,
+    )?;
+    json(&ledger::sign(
+        account_json,
+        chain_id,
+        whole("nonce", nonce)?,
+        body,
+    )?)
+}
+
+/// Signs a vote; returns `{hash, tx}` for `POST /v1/tx`.
+#[wasm_bindgen(js_name = signVote)]
+pub fn sign_vote(
+    account_json: &str,
+    chain_id: &str,
+    nonce: f64,
+    proposal: f64,
+    approve: bool,
+    proof_json: &str,
+) -> Result<String, JsError> {
+    let body = ledger::vote_body(whole("proposal", proposal)?, approve, proof_json)?;
+    json(&ledger::sign(
+        account_json,
+        chain_id,
+        whole("nonce", nonce)?,
+        body,
+    )?)
+}
+
 /// Loaded proving keys: hash-checked, decoded, constraint matrices synthesized once.
 #[wasm_bindgen]
 pub struct Prover {
@@ -143,6 +242,29 @@ impl Prover {
             seconds(created_at)?,
             &mut rand::rngs::OsRng,
         )?)
+    }
+
+    /// Proves what a node's plan says (loan application or admission; see
+    /// `ledger::prove_policy`); returns the proof file (JSON).
+    #[wasm_bindgen(js_name = proveLedgerPolicy)]
+    pub fn prove_ledger_policy(
+        &self,
+        request_json: &str,
+        created_at: f64,
+    ) -> Result<String, JsError> {
+        let env = ledger::prove_policy(&self.keys, request_json, &mut rand::rngs::OsRng)?;
+        Ok(wallet::proof_json(&self.keys, &env, seconds(created_at)?)?)
+    }
+
+    /// Proves a vote as a node's plan says; returns the proof file (JSON).
+    #[wasm_bindgen(js_name = proveLedgerVote)]
+    pub fn prove_ledger_vote(
+        &self,
+        request_json: &str,
+        created_at: f64,
+    ) -> Result<String, JsError> {
+        let env = ledger::prove_vote(&self.keys, request_json, &mut rand::rngs::OsRng)?;
+        Ok(wallet::proof_json(&self.keys, &env, seconds(created_at)?)?)
     }
 
     /// Proves a membership request (JSON); returns the proof file (JSON).

@@ -1,7 +1,10 @@
 // The wallet's Web Worker: loads the wasm prover, the keys (downloaded once, hash-checked,
 // cached), and proves off the page's main thread, reporting progress by stage.
 //
-// Messages in:  {id, op: 'keys', base} | {id, op: 'prove-policy', base, request}
+// Messages in:  {id, op: 'keys', base}
+//               | {id, op: 'prove-ledger-policy', base, request}  (a node's plan: apply, join)
+//               | {id, op: 'prove-ledger-vote', base, request}    (a node's plan: vote)
+//               | {id, op: 'prove-policy', base, request}         (files: registry, policy)
 //               | {id, op: 'prove-membership', base, request} | {id, op: 'verify', base, proof}
 // Messages out: {id, progress: {stage, percent}} while working, then {id, ok: result} or
 //               {id, error: message}.
@@ -52,19 +55,24 @@ async function handle({ id, op, base, request, proof }) {
       const k = await keys(id, base);
       return { circuit: k.prover.circuit, insecure: k.prover.insecure, downloaded: k.downloaded, loadMs: k.loadMs, threads: (await ready).threads };
     }
+    case 'prove-ledger-policy':
+    case 'prove-ledger-vote':
     case 'prove-policy':
     case 'prove-membership': {
       const k = await keys(id, base);
-      progress(id, op === 'prove-policy' ? 'checking the policy' : 'checking membership', 30);
-      if (op === 'prove-policy') {
-        const check = JSON.parse(wasm.precheckPolicy(JSON.stringify(request)));
-        if (!check.qualifies) throw new Error(`refused: ${check.reason}`);
-      }
+      const policy = op === 'prove-policy' || op === 'prove-ledger-policy';
+      progress(id, policy ? 'checking the policy' : 'checking membership', 30);
+      const text = JSON.stringify(request);
+      const check = op === 'prove-policy' ? JSON.parse(wasm.precheckPolicy(text))
+        : op === 'prove-ledger-policy' ? JSON.parse(wasm.precheckLedger(text)) : { qualifies: true };
+      if (!check.qualifies) throw new Error(`refused: ${check.reason}`);
       progress(id, 'proving', 40);
       const t0 = performance.now();
-      const json = op === 'prove-policy'
-        ? k.prover.provePolicy(JSON.stringify(request), Date.now() / 1000)
-        : k.prover.proveMembership(JSON.stringify(request), Date.now() / 1000);
+      const now = Date.now() / 1000;
+      const json = op === 'prove-policy' ? k.prover.provePolicy(text, now)
+        : op === 'prove-ledger-policy' ? k.prover.proveLedgerPolicy(text, now)
+          : op === 'prove-ledger-vote' ? k.prover.proveLedgerVote(text, now)
+            : k.prover.proveMembership(text, now);
       const proveMs = performance.now() - t0;
       progress(id, 'verifying', 90);
       wasm.verifyProof(k.files.metaBytes, k.files.vk, json);
