@@ -5,7 +5,7 @@
 
 use crate::codec::{self, fr_from_bytes, Hash};
 use crate::error::{LedgerError, TxError};
-use crate::keys::Keys;
+use crate::keys::{Keys, Verified};
 use crate::mempool::{PoolEntry, TxStatus};
 use crate::state::{Core, Rejected, State};
 use crate::tx::{Block, Genesis, Tx};
@@ -43,8 +43,11 @@ pub struct Produced {
     pub hash: Hash,
     /// Transactions left out, with reasons.
     pub rejected: Vec<Rejected>,
-    /// Proofs verified in the block's batches.
+    /// Proof-carrying transactions in the block.
     pub proofs: usize,
+    /// Of those, proofs not verified again because the producer had verified them at
+    /// admission ([`Ledger::build_pending`]'s marks).
+    pub preverified: usize,
 }
 
 /// A block built from pending transactions by [`Ledger::build_pending`], not yet committed.
@@ -54,6 +57,7 @@ pub struct Built {
     block: Block,
     rejected: Vec<Rejected>,
     proofs: usize,
+    preverified: usize,
     /// Mempool keys this block settles (included or rejected).
     seqs: Vec<u64>,
 }
@@ -371,6 +375,7 @@ impl Ledger {
             block,
             rejected,
             proofs,
+            preverified: 0,
         })
     }
 
@@ -514,11 +519,22 @@ impl Ledger {
     /// invalid ones are left out with their reason. Only reads the ledger, so readers may
     /// continue while proofs are verified; commit it with [`Ledger::commit_built`].
     ///
+    /// `verified` holds the marks of proofs the caller itself verified at admission against
+    /// this ledger's keys ([`Verified`]); those are not verified again, every other proof is
+    /// (pass an empty set to verify all).
+    ///
     /// # Errors
     /// [`LedgerError::Block`] for a time before the last block.
-    pub fn build_pending(&self, time: u64, entries: &[PoolEntry]) -> Result<Built, LedgerError> {
+    pub fn build_pending(
+        &self,
+        time: u64,
+        entries: &[PoolEntry],
+        verified: &Verified,
+    ) -> Result<Built, LedgerError> {
         let txs: Vec<Tx> = entries.iter().map(|e| e.tx.clone()).collect();
-        let (next, block, rejected) = self.state.build_block(time, &txs, &self.keys)?;
+        let (next, block, rejected, preverified) = self
+            .state
+            .build_block_verified(time, &txs, &self.keys, verified)?;
         let proofs = block
             .txs
             .iter()
@@ -534,6 +550,7 @@ impl Ledger {
             block,
             rejected,
             proofs,
+            preverified,
             seqs: entries.iter().map(|e| e.seq).collect(),
         })
     }
@@ -553,6 +570,7 @@ impl Ledger {
             block,
             rejected,
             proofs,
+            preverified,
             seqs,
         } = built;
         self.commit(
@@ -568,6 +586,7 @@ impl Ledger {
             block,
             rejected,
             proofs,
+            preverified,
         })
     }
 
