@@ -1,8 +1,10 @@
 //! The verifying keys a chain registers at genesis, and batch verification of a block's
 //! proofs.
 
+use crate::codec::Hash;
 use crate::error::{LedgerError, TxError};
 use crate::tx::{Genesis, ProofData};
+use std::collections::HashMap;
 use zkcredit_circuits::statement::CircuitId;
 use zkcredit_verifier::{BatchError, Envelope, ProofFile, VerifierKey, PROOF_BYTES, PROOF_FORMAT};
 
@@ -107,7 +109,22 @@ pub type Pending = (usize, ProofKind, Envelope);
 /// Verifies all pending proofs, one batch per circuit, and returns the transaction indices
 /// whose proofs fail (ascending; empty when all pass).
 pub fn verify_pending(keys: &Keys, pending: &[Pending]) -> Vec<usize> {
-    let mut bad = Vec::new();
+    check_pending(keys, pending).bad
+}
+
+/// What [`check_pending`] found.
+#[derive(Clone, Debug, Default)]
+pub struct Checked {
+    /// Indices whose proofs fail (ascending).
+    pub bad: Vec<usize>,
+    /// Indices whose proofs were verified and pass (ascending). A proof in neither list was
+    /// not verified (its batch stopped at another proof's structural error).
+    pub passed: Vec<usize>,
+}
+
+/// [`verify_pending`], also naming the proofs that were actually verified and pass.
+pub fn check_pending(keys: &Keys, pending: &[Pending]) -> Checked {
+    let mut out = Checked::default();
     for kind in [ProofKind::Policy, ProofKind::Membership] {
         let (idx, envs): (Vec<usize>, Vec<Envelope>) = pending
             .iter()
@@ -115,12 +132,74 @@ pub fn verify_pending(keys: &Keys, pending: &[Pending]) -> Vec<usize> {
             .map(|(i, _, e)| (*i, e.clone()))
             .unzip();
         match keys.get(kind).verify_batch(&envs) {
-            Ok(()) => {}
-            Err(BatchError::Invalid { bad: b }) => bad.extend(b.into_iter().map(|j| idx[j])),
-            Err(BatchError::Structural { index, .. }) => bad.push(idx[index]),
-            Err(_) => bad.extend(idx),
+            Ok(()) => out.passed.extend(idx),
+            // Every proof of the batch was checked on its own: the others pass.
+            Err(BatchError::Invalid { bad: b }) => {
+                let b: std::collections::HashSet<usize> = b.into_iter().collect();
+                for (j, i) in idx.into_iter().enumerate() {
+                    if b.contains(&j) {
+                        out.bad.push(i);
+                    } else {
+                        out.passed.push(i);
+                    }
+                }
+            }
+            // The batch stopped at this proof: the others were not verified.
+            Err(BatchError::Structural { index, .. }) => out.bad.push(idx[index]),
+            Err(_) => out.bad.extend(idx),
         }
     }
-    bad.sort_unstable();
-    bad
+    out.bad.sort_unstable();
+    out.passed.sort_unstable();
+    out
+}
+
+/// Proofs this process has already verified against the chain's keys (a node's admission
+/// check), so that building a block from its own mempool need not verify them again.
+///
+/// An entry names exactly what was verified: the hash of the transaction carrying the proof
+/// (which covers its proof bytes, public inputs and signatures) and the hash of the verifying
+/// key that accepted it. A mark is only ever made by the process that ran the check and is
+/// never read from the network or the store; blocks applied with [`State::apply_block`] (and
+/// `ledger verify`'s replay) ignore marks and verify every proof.
+///
+/// [`State::apply_block`]: crate::State::apply_block
+#[derive(Clone, Debug, Default)]
+pub struct Verified(HashMap<Hash, [u8; 32]>);
+
+impl Verified {
+    /// Records that the proof of transaction `tx` passed verification under `key`.
+    pub fn insert(&mut self, tx: Hash, key: &VerifierKey) {
+        self.0.insert(tx, key.vk_hash());
+    }
+
+    /// Whether the proof of transaction `tx` passed verification under exactly `key`.
+    pub fn contains(&self, tx: &Hash, key: &VerifierKey) -> bool {
+        self.0.get(tx) == Some(&key.vk_hash())
+    }
+
+    /// The mark of `tx`, if any, as `(tx hash, key hash)`.
+    pub fn get(&self, tx: &Hash) -> Option<(Hash, [u8; 32])> {
+        self.0.get(tx).map(|k| (*tx, *k))
+    }
+
+    /// Adds a mark returned by [`Verified::get`].
+    pub fn insert_raw(&mut self, (tx, key): (Hash, [u8; 32])) {
+        self.0.insert(tx, key);
+    }
+
+    /// Keeps the marks of the transactions `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Hash) -> bool) {
+        self.0.retain(|h, _| keep(h));
+    }
+
+    /// Number of marks.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }

@@ -30,7 +30,7 @@ pub mod tx;
 
 pub use codec::Hash;
 pub use error::{BlockError, LedgerError, TxError};
-pub use keys::{Keys, ProofKind};
+pub use keys::{Keys, ProofKind, Verified};
 pub use mempool::{PoolEntry, TxStatus};
 pub use plan::ExpectedPolicy;
 pub use pool::Pool;

@@ -8,7 +8,7 @@
 
 use crate::codec::{self, fr_from_bytes, fr_to_bytes, Hash};
 use crate::error::{BlockError, LedgerError, TxError};
-use crate::keys::{verify_pending, Keys, Pending, ProofKind};
+use crate::keys::{verify_pending, Keys, Pending, ProofKind, Verified};
 use crate::pool::{self, Pool};
 pub use crate::schedule::schedule;
 use crate::tx::{
@@ -537,6 +537,27 @@ impl State {
         candidates: &[Tx],
         keys: &Keys,
     ) -> Result<(State, Block, Vec<Rejected>), BlockError> {
+        self.build_block_verified(time, candidates, keys, &Verified::default())
+            .map(|(next, block, rejected, _)| (next, block, rejected))
+    }
+
+    /// [`State::build_block`] for a block producer that already verified some proofs: a
+    /// candidate whose proof is marked in `verified` for exactly its transaction hash and the
+    /// key of its circuit skips the pairing check (every other rule, the strict proof
+    /// decoding and the public-input checks still run); every other proof is batch-verified.
+    /// Also returns how many proofs were skipped. Only the process that made the marks may
+    /// pass them; blocks from elsewhere go through [`State::apply_block`], which verifies
+    /// all.
+    ///
+    /// # Errors
+    /// As [`State::build_block`].
+    pub fn build_block_verified(
+        &self,
+        time: u64,
+        candidates: &[Tx],
+        keys: &Keys,
+        verified: &Verified,
+    ) -> Result<(State, Block, Vec<Rejected>, usize), BlockError> {
         if time < self.core.time {
             return Err(BlockError::Time {
                 previous: self.core.time,
@@ -553,6 +574,7 @@ impl State {
             let mut included: Vec<usize> = Vec::new();
             let mut rejected = Vec::new();
             let mut pending: Vec<Pending> = Vec::new();
+            let mut skipped = 0;
             for (i, tx) in candidates.iter().enumerate() {
                 if bad_proofs.contains(&i) {
                     rejected.push(Rejected {
@@ -565,7 +587,12 @@ impl State {
                 match next.execute(tx, time, keys) {
                     Ok(p) => {
                         if let Some((kind, env)) = p {
-                            pending.push((i, kind, env));
+                            if !verified.is_empty() && verified.contains(&tx.hash(), keys.get(kind))
+                            {
+                                skipped += 1;
+                            } else {
+                                pending.push((i, kind, env));
+                            }
                         }
                         included.push(i);
                     }
@@ -593,7 +620,7 @@ impl State {
                 tx_count: txs.len() as u32,
             };
             next.head_hash = header.hash();
-            return Ok((next, Block { header, txs }, rejected));
+            return Ok((next, Block { header, txs }, rejected, skipped));
         }
     }
 }

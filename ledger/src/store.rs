@@ -5,7 +5,7 @@
 
 use crate::codec::{self, fr_from_bytes, Hash};
 use crate::error::{LedgerError, TxError};
-use crate::keys::Keys;
+use crate::keys::{Keys, Verified};
 use crate::mempool::{PoolEntry, TxStatus};
 use crate::state::{Core, Rejected, State};
 use crate::tx::{Block, Genesis, Tx};
@@ -45,8 +45,11 @@ pub struct Produced {
     pub hash: Hash,
     /// Transactions left out, with reasons.
     pub rejected: Vec<Rejected>,
-    /// Proofs verified in the block's batches.
+    /// Proof-carrying transactions in the block.
     pub proofs: usize,
+    /// Of those, proofs not verified again because the producer had verified them at
+    /// admission ([`Ledger::build_pending`]'s marks).
+    pub preverified: usize,
 }
 
 /// A block built from pending transactions by [`Ledger::build_pending`], not yet committed.
@@ -56,6 +59,7 @@ pub struct Built {
     block: Block,
     rejected: Vec<Rejected>,
     proofs: usize,
+    preverified: usize,
     /// Mempool keys this block settles (included or rejected).
     seqs: Vec<u64>,
 }
@@ -336,7 +340,7 @@ impl Ledger {
     /// As [`Ledger::produce_block`].
     pub fn produce_from_mempool(&mut self, time: u64) -> Result<Produced, LedgerError> {
         let entries = self.pending()?;
-        let built = self.build_pending(time, &entries)?;
+        let built = self.build_pending(time, &entries, &Verified::default())?;
         self.commit_built(built)
     }
 
@@ -359,6 +363,7 @@ impl Ledger {
             block,
             rejected,
             proofs,
+            preverified: 0,
         })
     }
 
@@ -499,17 +504,29 @@ impl Ledger {
     /// invalid ones are left out with their reason. Only reads the ledger, so readers may
     /// continue while proofs are verified; commit it with [`Ledger::commit_built`].
     ///
+    /// `verified` holds the marks of proofs the caller itself verified at admission against
+    /// this ledger's keys ([`Verified`]); those are not verified again, every other proof is
+    /// (pass an empty set to verify all).
+    ///
     /// # Errors
     /// [`LedgerError::Block`] for a time before the last block.
-    pub fn build_pending(&self, time: u64, entries: &[PoolEntry]) -> Result<Built, LedgerError> {
+    pub fn build_pending(
+        &self,
+        time: u64,
+        entries: &[PoolEntry],
+        verified: &Verified,
+    ) -> Result<Built, LedgerError> {
         let txs = nonce_ordered(entries);
-        let (next, block, rejected) = self.state.build_block(time, &txs, &self.keys)?;
+        let (next, block, rejected, preverified) = self
+            .state
+            .build_block_verified(time, &txs, &self.keys, verified)?;
         let proofs = block.txs.iter().filter(|t| t.body.carries_proof()).count();
         Ok(Built {
             next,
             block,
             rejected,
             proofs,
+            preverified,
             seqs: entries.iter().map(|e| e.seq).collect(),
         })
     }
@@ -529,6 +546,7 @@ impl Ledger {
             block,
             rejected,
             proofs,
+            preverified,
             seqs,
         } = built;
         self.commit(
@@ -544,6 +562,7 @@ impl Ledger {
             block,
             rejected,
             proofs,
+            preverified,
         })
     }
 

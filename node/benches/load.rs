@@ -7,8 +7,11 @@
 //!    tx/s and submission-to-inclusion latency (p50/p99);
 //! 2. proof load: `ZKCREDIT_BENCH_PROOFS` (default 200) loan applications, each with a policy
 //!    proof made beforehand, submitted concurrently; reports proof-carrying tx/s from the
-//!    first submission to the last inclusion (admission batch-verifies them, and the block
-//!    batch-verifies them again), and latency.
+//!    first submission to the last inclusion (admission batch-verifies them; the block does
+//!    not verify them again), and latency.
+//!
+//! After each load it prints the node's own time per phase (admission checks, state checks,
+//! durable writes, block build, block commit) from `/metrics`.
 //!
 //! Figures depend on the machine and its load; compare ratios from one run.
 
@@ -34,6 +37,10 @@ use zkcredit_prover::{prove_policy, setup, PolicyInput, ProvingKeys};
 
 const CHAIN: &str = "bench-coop";
 const DEPTH: usize = 8;
+/// Proofs are made for a time this far ahead (a block accepts proof times up to 600 s past
+/// it): proving a few hundred of them on a loaded 2-core machine takes minutes, and a proof
+/// time the chain has passed is refused.
+const PROOF_AHEAD: u64 = 540;
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -100,6 +107,49 @@ impl Bench {
         } else {
             Err(v.to_string())
         }
+    }
+
+    /// The node's phase timers and batch counters, from `/metrics`.
+    async fn phases(&self) -> Vec<(String, f64)> {
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        text.lines()
+            .filter(|l| {
+                l.starts_with("zkcredit_phase_seconds_total")
+                    || l.starts_with("zkcredit_admission_batches_total")
+                    || l.starts_with("zkcredit_blocks_total")
+                    || l.starts_with("zkcredit_proofs_")
+            })
+            .filter_map(|l| {
+                let (k, v) = l.rsplit_once(' ')?;
+                Some((k.to_string(), v.parse().ok()?))
+            })
+            .collect()
+    }
+
+    /// Prints what each phase cost since `before`.
+    async fn print_phases(&self, section: &str, before: &[(String, f64)]) {
+        let after = self.phases().await;
+        let parts: Vec<String> = after
+            .iter()
+            .zip(before)
+            .map(|((k, a), (_, b))| {
+                let k = k
+                    .trim_start_matches("zkcredit_phase_seconds_total{phase=\"")
+                    .trim_end_matches("\"}")
+                    .trim_start_matches("zkcredit_")
+                    .trim_end_matches("_total");
+                format!("{k} {:.3}", a - b)
+            })
+            .collect();
+        println!("{section} node time (s) / counts: {}", parts.join(", "));
     }
 
     async fn status(&self, hash: &str) -> Value {
@@ -201,13 +251,20 @@ async fn run(clients: usize, plain: usize, proofs: usize) {
         seen: seen.clone(),
     });
     let chain = node.app.chain.clone();
+    // Every height gets the first instant it (or a later one) was seen: two blocks committed
+    // between polls must not leave a height the settle loop waits for forever.
     let watcher = tokio::spawn(async move {
+        let mut last = 0;
         loop {
             let h = chain.read().height();
-            seen.lock()
-                .expect("seen")
-                .entry(h)
-                .or_insert_with(Instant::now);
+            if h > last {
+                let now = Instant::now();
+                let mut seen = seen.lock().expect("seen");
+                for x in last + 1..=h {
+                    seen.entry(x).or_insert(now);
+                }
+                last = h;
+            }
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
     });
@@ -303,7 +360,7 @@ async fn run(clients: usize, plain: usize, proofs: usize) {
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
     let joins: Vec<Tx> = {
         let l = node.app.chain.read();
-        let time = now() + 30;
+        let time = now() + PROOF_AHEAD;
         ids.iter()
             .enumerate()
             .map(|(i, id)| {
@@ -334,7 +391,7 @@ async fn run(clients: usize, plain: usize, proofs: usize) {
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
     let applications: Vec<Tx> = {
         let l = node.app.chain.read();
-        let time = now() + 30;
+        let time = now() + PROOF_AHEAD;
         creds
             .iter()
             .enumerate()
@@ -368,6 +425,7 @@ async fn run(clients: usize, plain: usize, proofs: usize) {
     );
 
     // 1. Plain load.
+    let before = b.phases().await;
     let per = plain / clients;
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -405,7 +463,10 @@ async fn run(clients: usize, plain: usize, proofs: usize) {
         pct(&mut lat, 0.99) * 1e3,
     );
 
+    b.print_phases("plain: ", &before).await;
+
     // 2. Proof-carrying load.
+    let before = b.phases().await;
     let start = Instant::now();
     let mut tasks = Vec::new();
     let chunk = applications.len().div_ceil(clients).max(1);
@@ -442,6 +503,7 @@ async fn run(clients: usize, plain: usize, proofs: usize) {
         pct(&mut lat, 0.5) * 1e3,
         pct(&mut lat, 0.99) * 1e3,
     );
+    b.print_phases("proofs:", &before).await;
     watcher.abort();
     node.shutdown().await.expect("shutdown");
     let report = Ledger::open(dir.path())

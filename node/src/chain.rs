@@ -12,13 +12,14 @@
 //! and applied through [`Ledger::apply`] (the `apply_block` interface).
 
 use crate::error::{tx_refused, ApiError};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Phase};
 use axum::http::StatusCode;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::time::Instant;
 use zkcredit_circuits::statement::{MembershipStatement, PolicyStatement};
-use zkcredit_ledger::keys::{envelope, verify_pending, Pending};
+use zkcredit_ledger::keys::{check_pending, envelope, Pending, Verified};
 use zkcredit_ledger::{
     codec, Account, Hash, Ledger, LedgerError, PoolEntry, Produced, ProofKind, Tx, TxBody, TxError,
     TxStatus,
@@ -75,6 +76,10 @@ struct PoolIndex {
     next_nonce: HashMap<Account, u64>,
     hashes: HashSet<Hash>,
     nullifiers: HashSet<[u8; 32]>,
+    /// Proofs of pending transactions this node batch-verified at admission (tx hash and
+    /// key hash): block production does not verify them again. Lives in memory only, so
+    /// after a restart the reloaded mempool's proofs are verified when their block is built.
+    verified: Verified,
 }
 
 impl PoolIndex {
@@ -95,6 +100,20 @@ impl PoolIndex {
             p.add(e);
         }
         p
+    }
+
+    /// The marks of the pending transactions among `entries`.
+    fn verified_of(&self, entries: &[PoolEntry]) -> Verified {
+        let mut v = Verified::default();
+        if self.verified.is_empty() {
+            return v;
+        }
+        for e in entries {
+            if let Some(mark) = self.verified.get(&e.tx.hash()) {
+                v.insert_raw(mark);
+            }
+        }
+        v
     }
 }
 
@@ -204,6 +223,7 @@ impl Chain {
     /// written durably in one write transaction before anyone is told "accepted".
     pub fn admit(&self, txs: Vec<Tx>) -> Vec<Result<Hash, ApiError>> {
         let mut out: Vec<Option<Result<Hash, ApiError>>> = vec![None; txs.len()];
+        let t0 = Instant::now();
         // Stateless checks need the chain id and keys only.
         let (chain_id, keys) = {
             let l = self.read();
@@ -236,12 +256,23 @@ impl Chain {
                 }
             }
         }
-        for i in verify_pending(&keys, &pending) {
+        let checked = check_pending(&keys, &pending);
+        for &i in &checked.bad {
             out[i] = Some(Err(tx_refused(&TxError::InvalidProof)));
         }
+        // The proofs verified here (and only those) are marked once their transaction is
+        // durably admitted: by its hash and the key that accepted it.
+        let passed: HashMap<usize, ProofKind> = pending
+            .iter()
+            .filter(|(i, _, _)| checked.passed.binary_search(i).is_ok())
+            .map(|(i, kind, _)| (*i, *kind))
+            .collect();
 
+        let t1 = Instant::now();
+        self.metrics.time(Phase::AdmitCheck, t1 - t0);
         let mut pool = self.lock_pool();
         let mut accepted: Vec<Tx> = Vec::new();
+        let mut marks: Vec<(Hash, ProofKind)> = Vec::new();
         {
             let ledger = self.read();
             let state = ledger.state();
@@ -309,17 +340,26 @@ impl Chain {
                     }
                 }
                 batch_hashes.insert(hash);
+                if let Some(kind) = passed.get(&i) {
+                    marks.push((hash, *kind));
+                }
                 *batch_nonce.entry(tx.signer).or_default() += 1;
                 accepted.push(tx.clone());
                 out[i] = Some(Ok(hash));
             }
         }
+        let t2 = Instant::now();
+        self.metrics.time(Phase::AdmitState, t2 - t1);
         if !accepted.is_empty() {
             let written = self.read().enqueue(&accepted);
+            self.metrics.time(Phase::AdmitWrite, t2.elapsed());
             match written {
                 Ok(entries) => {
                     for e in entries {
                         pool.add(e);
+                    }
+                    for (hash, kind) in marks {
+                        pool.verified.insert(hash, keys.get(kind));
                     }
                 }
                 Err(e) => {
@@ -353,21 +393,26 @@ impl Chain {
     pub fn produce(&self) -> Result<Option<Produced>, LedgerError> {
         // Only the producer removes entries, and admission only appends, so the first `take`
         // entries stay the same until this block commits.
-        let batch: Vec<PoolEntry> = {
+        let (batch, verified): (Vec<PoolEntry>, Verified) = {
             let pool = self.lock_pool();
             let take = pool.entries.len().min(self.limits.max_block_txs);
-            pool.entries[..take].to_vec()
+            let batch = pool.entries[..take].to_vec();
+            let verified = pool.verified_of(&batch);
+            (batch, verified)
         };
         if batch.is_empty() {
             return Ok(None);
         }
         // Build under the read lock and without the mempool lock: readers are served and
         // submissions admitted while the block's transactions run and its proofs verify.
+        let t0 = Instant::now();
         let built = {
             let l = self.read();
             let time = self.clock.now().max(l.state().core().time);
-            l.build_pending(time, &batch)?
+            l.build_pending(time, &batch, &verified)?
         };
+        let t1 = Instant::now();
+        self.metrics.time(Phase::BlockBuild, t1 - t0);
         // Commit and settle the mempool atomically with respect to admission.
         let mut pool = self.lock_pool();
         let produced = {
@@ -376,12 +421,17 @@ impl Chain {
         };
         debug_assert!(pool.entries.iter().zip(&batch).all(|(a, b)| a.seq == b.seq));
         let rest = pool.entries.split_off(batch.len());
+        let mut marks = std::mem::take(&mut pool.verified);
         *pool = PoolIndex::rebuild(rest);
+        marks.retain(|h| pool.hashes.contains(h));
+        pool.verified = marks;
+        self.metrics.time(Phase::BlockCommit, t1.elapsed());
         self.metrics.block(
             produced.block.header.height,
             produced.block.txs.len(),
             produced.rejected.len(),
             produced.proofs,
+            produced.preverified,
             pool.entries.len(),
         );
         Ok(Some(produced))

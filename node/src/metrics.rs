@@ -12,12 +12,41 @@ pub struct Metrics {
     http_rate_limited: AtomicU64,
     tx_admitted: AtomicU64,
     tx_refused: AtomicU64,
+    admission_batches: AtomicU64,
     blocks: AtomicU64,
     tx_included: AtomicU64,
     tx_rejected: AtomicU64,
     proofs_verified: AtomicU64,
+    proofs_preverified: AtomicU64,
     height: AtomicU64,
     mempool: AtomicU64,
+    /// Where the node's time goes, in microseconds (rendered as seconds).
+    time_us: [AtomicU64; Phase::ALL.len()],
+}
+
+/// A timed phase of admission or block production (`zkcredit_phase_seconds_total{phase=..}`).
+#[derive(Clone, Copy, Debug)]
+pub enum Phase {
+    /// Admission: signatures, proof decoding and the batch proof verification.
+    AdmitCheck,
+    /// Admission: nonce, bound and state checks under the mempool lock.
+    AdmitState,
+    /// Admission: the durable write of the accepted batch (one fsync).
+    AdmitWrite,
+    /// Production: executing the block's transactions and verifying its remaining proofs.
+    BlockBuild,
+    /// Production: the durable commit of the block and the mempool settlement.
+    BlockCommit,
+}
+
+impl Phase {
+    const ALL: [(Phase, &'static str); 5] = [
+        (Phase::AdmitCheck, "admit_check"),
+        (Phase::AdmitState, "admit_state"),
+        (Phase::AdmitWrite, "admit_write"),
+        (Phase::BlockBuild, "block_build"),
+        (Phase::BlockCommit, "block_commit"),
+    ];
 }
 
 impl Metrics {
@@ -43,17 +72,35 @@ impl Metrics {
     pub fn admitted(&self, ok: usize, refused: usize, mempool: usize) {
         self.tx_admitted.fetch_add(ok as u64, Relaxed);
         self.tx_refused.fetch_add(refused as u64, Relaxed);
+        self.admission_batches.fetch_add(1, Relaxed);
         self.mempool.store(mempool as u64, Relaxed);
     }
 
     /// Records a produced block.
-    pub fn block(&self, height: u64, included: usize, rejected: usize, proofs: usize, pool: usize) {
+    pub fn block(
+        &self,
+        height: u64,
+        included: usize,
+        rejected: usize,
+        proofs: usize,
+        preverified: usize,
+        pool: usize,
+    ) {
         self.blocks.fetch_add(1, Relaxed);
         self.tx_included.fetch_add(included as u64, Relaxed);
         self.tx_rejected.fetch_add(rejected as u64, Relaxed);
-        self.proofs_verified.fetch_add(proofs as u64, Relaxed);
+        self.proofs_verified
+            .fetch_add(proofs.saturating_sub(preverified) as u64, Relaxed);
+        self.proofs_preverified
+            .fetch_add(preverified as u64, Relaxed);
         self.height.store(height, Relaxed);
         self.mempool.store(pool as u64, Relaxed);
+    }
+
+    /// Adds time spent in `phase`.
+    pub fn time(&self, phase: Phase, d: std::time::Duration) {
+        let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        self.time_us[phase as usize].fetch_add(us, Relaxed);
     }
 
     /// Sets the gauges at start.
@@ -65,7 +112,7 @@ impl Metrics {
     /// The text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let rows: [(&str, &str, &str, &AtomicU64); 12] = [
+        let rows: [(&str, &str, &str, &AtomicU64); 14] = [
             (
                 "zkcredit_http_requests_total",
                 "counter",
@@ -103,6 +150,12 @@ impl Metrics {
                 &self.tx_refused,
             ),
             (
+                "zkcredit_admission_batches_total",
+                "counter",
+                "admission batches (each one durable write)",
+                &self.admission_batches,
+            ),
+            (
                 "zkcredit_blocks_total",
                 "counter",
                 "blocks produced",
@@ -123,8 +176,14 @@ impl Metrics {
             (
                 "zkcredit_proofs_verified_total",
                 "counter",
-                "proofs verified in produced blocks",
+                "proofs verified when building blocks",
                 &self.proofs_verified,
+            ),
+            (
+                "zkcredit_proofs_preverified_total",
+                "counter",
+                "proofs in produced blocks not verified again: this node verified them at admission",
+                &self.proofs_preverified,
             ),
             (
                 "zkcredit_height",
@@ -145,6 +204,15 @@ impl Metrics {
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
                 v.load(Relaxed)
             );
+        }
+        let name = "zkcredit_phase_seconds_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} time spent in each phase of admission and block production\n# TYPE {name} counter"
+        );
+        for (phase, label) in Phase::ALL {
+            let us = self.time_us[phase as usize].load(Relaxed);
+            let _ = writeln!(out, "{name}{{phase=\"{label}\"}} {:.6}", us as f64 / 1e6);
         }
         out
     }
