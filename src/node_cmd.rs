@@ -17,7 +17,8 @@ pub struct Args {
     /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Seconds between blocks; no block is made while the mempool is empty.
+    /// Seconds between blocks; no block is made while the mempool is empty, unless loans are
+    /// due for servicing or a vote has ended (the block's own work).
     #[arg(long, default_value_t = 2.0)]
     pub block_interval: f64,
     /// Largest request body in bytes.

@@ -366,7 +366,7 @@ fn a_member_joins_applies_repays_and_signs_files_locally_and_against_a_node() {
     expect(
         &["ledger", "produce", "--dir", ledger],
         0,
-        &["mempool is empty: no block made"],
+        &["mempool is empty and nothing is due: no block made"],
     );
     assert_eq!(height(&c), h);
 

@@ -153,6 +153,12 @@ impl State {
     pub fn core(&self) -> &Core {
         &self.core
     }
+    /// Whether a block at `time` has work of its own even without transactions: an instalment
+    /// to mark late, a loan to write off, or a proposal whose vote has ended. A node that makes
+    /// no empty blocks makes one when this holds.
+    pub fn block_work_due(&self, time: u64) -> bool {
+        crate::actions::block_work_due(self, time)
+    }
     /// Chain parameters.
     pub fn params(&self) -> &Params {
         &self.core.params

@@ -56,7 +56,12 @@ fn a_passed_proposal_executes_itself_when_its_vote_closes() {
     let p = w.ledger.state().proposal(prop).unwrap().clone();
     assert_eq!((p.yes, p.no, &p.status), (2, 0, &ProposalStatus::Open));
     assert!(!w.ledger.state().core().policies.contains_key(&5));
+    // A producer that makes no empty blocks sees the closing as due only from the deadline.
+    let deadline = p.deadline;
+    assert!(!w.ledger.state().block_work_due(deadline - 1));
+    assert!(w.ledger.state().block_work_due(deadline));
     assert_eq!(w.close(prop), ProposalStatus::Executed);
+    assert!(!w.ledger.state().block_work_due(deadline + 1));
     assert_eq!(
         w.ledger.state().core().policies.get(&5).unwrap().name,
         "policy 5"
@@ -308,9 +313,15 @@ fn collateral_is_locked_released_and_taken_first_on_an_automatic_write_off() {
     // She stops paying: late, then written off by the blocks themselves.
     let l = w.ledger.state().loan(0).unwrap().clone();
     let p = w.ledger.state().params().clone();
+    // What an empty-mempool producer asks before making a block: due only past each grace.
+    let due1 = l.schedule[1].due;
+    assert!(!w.ledger.state().block_work_due(due1 + p.late_grace));
+    assert!(w.ledger.state().block_work_due(due1 + p.late_grace + 1));
     w.time = l.schedule[1].due + p.late_grace;
     w.ok_block(vec![]);
     assert!(w.ledger.state().loan(0).unwrap().schedule[1].late_fee > 0);
+    assert!(!w.ledger.state().block_work_due(due1 + p.default_grace));
+    assert!(w.ledger.state().block_work_due(due1 + p.default_grace + 1));
     assert_eq!(w.ledger.state().loan(0).unwrap().status, LoanStatus::Active);
     let before = w.pool();
     let lender_before = w.ledger.state().member(&acct(&sk(50))).unwrap().capital;

@@ -401,7 +401,13 @@ impl Chain {
             (batch, verified)
         };
         if batch.is_empty() {
-            return Ok(None);
+            // No empty blocks, except when the block itself has work: servicing due loans or
+            // closing ended votes must not wait for someone's next transaction.
+            let l = self.read();
+            let time = self.clock.now().max(l.state().core().time);
+            if !l.state().block_work_due(time) {
+                return Ok(None);
+            }
         }
         // Build under the read lock and without the mempool lock: readers are served and
         // submissions admitted while the block's transactions run and its proofs verify.

@@ -43,8 +43,8 @@ enum Command {
     Submit(txfile::SubmitArgs),
     /// The fate of a transaction: pending, included (height, index) or rejected (reason).
     Status(txfile::StatusArgs),
-    /// Make a block from the mempool and commit it (no block when the mempool is empty,
-    /// unless --allow-empty).
+    /// Make a block from the mempool and commit it (no block when the mempool is empty and
+    /// nothing is due for servicing or closing, unless --allow-empty).
     Produce(produce::ProduceArgs),
     /// Show the chain head, the pool, members, accounts and nonces, issuers, policies, loans
     /// (with schedules and what is due) and proposals.

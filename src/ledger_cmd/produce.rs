@@ -14,7 +14,8 @@ pub struct ProduceArgs {
     /// Block time, unix seconds (default: now, or the last block's if later).
     #[arg(long)]
     time: Option<u64>,
-    /// Make a block even when the mempool is empty (e.g. to let time-driven servicing run).
+    /// Make a block even when the mempool is empty and nothing is due (without it, an empty
+    /// mempool still makes a block when loans are due for servicing or a vote has ended).
     #[arg(long)]
     allow_empty: bool,
 }
@@ -24,13 +25,15 @@ pub struct ProduceArgs {
 /// `ledger status`).
 pub fn run(a: &ProduceArgs) -> Result<ExitCode> {
     let mut l = Ledger::open(&a.dir)?;
-    if !a.allow_empty && l.pending()?.is_empty() {
-        println!("mempool is empty: no block made (--allow-empty makes one)");
-        return Ok(ExitCode::SUCCESS);
-    }
     let t = a
         .time
         .unwrap_or_else(|| crate::files::unix_now().max(l.state().core().time));
+    // An empty mempool makes no block, unless the block has work of its own at `t`
+    // (servicing due loans, closing ended votes) or one is asked for.
+    if !a.allow_empty && l.pending()?.is_empty() && !l.state().block_work_due(t) {
+        println!("mempool is empty and nothing is due: no block made (--allow-empty makes one)");
+        return Ok(ExitCode::SUCCESS);
+    }
     let p = l.produce_from_mempool(t)?;
     println!(
         "block {} {}: {} transaction(s), {} proof(s)",

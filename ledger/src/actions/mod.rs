@@ -73,6 +73,18 @@ pub(crate) use governance::new_proposal;
 pub(crate) use proposals::close_due_proposals;
 pub(crate) use servicing::service_due_loans;
 
+/// Whether [`begin_block`] at `time` would change anything: a loan to service or a vote to
+/// close. A producer that makes no empty blocks still makes one when this holds, so that
+/// late fees, write-offs and decided proposals do not wait for the next transaction.
+pub(crate) fn block_work_due(state: &State, time: u64) -> bool {
+    servicing::servicing_due(state, time)
+        || state
+            .core
+            .proposals
+            .values()
+            .any(|p| p.status == crate::records::ProposalStatus::Open && p.deadline <= time)
+}
+
 /// What every block does before its transactions, by block time: automatic servicing, then
 /// closing the proposals whose vote has ended.
 pub(crate) fn begin_block(state: &mut State, time: u64) {

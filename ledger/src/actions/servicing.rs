@@ -144,6 +144,16 @@ fn due_effect(state: &State, id: u64, time: u64) -> Option<Effect> {
     None
 }
 
+/// Whether automatic servicing would change any loan in a block at `time` (read only).
+pub(crate) fn servicing_due(state: &State, time: u64) -> bool {
+    state
+        .core
+        .loans
+        .iter()
+        .filter(|(_, l)| l.status == LoanStatus::Active)
+        .any(|(id, _)| due_effect(state, *id, time).is_some())
+}
+
 /// Automatic servicing at the start of a block at `time`: every active loan, in id order.
 pub(crate) fn service_due_loans(state: &mut State, time: u64) {
     let active: Vec<u64> = state
