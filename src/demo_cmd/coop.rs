@@ -100,11 +100,18 @@ impl Coop {
 
     /// `body` from the first officer, co-signed by the second when `cosign`.
     pub fn officer_tx(&self, body: TxBody, cosign: bool) -> Tx {
-        let t = self.tx(&self.officers[0], body);
-        if cosign {
-            t.cosign(CHAIN, &self.officers[1])
-        } else {
-            t
+        self.officer_tx_ahead(0, body, cosign.then_some(1))
+    }
+
+    /// `body` from the first officer with its next nonce plus `ahead` (several officer
+    /// transactions for one block), co-signed by officer `cosigner` when given.
+    pub fn officer_tx_ahead(&self, ahead: u64, body: TxBody, cosigner: Option<usize>) -> Tx {
+        let k = &self.officers[0];
+        let nonce = self.ledger().state().nonce(&k.verifying_key().to_bytes()) + ahead;
+        let t = Tx::sign(CHAIN, k, nonce, body);
+        match cosigner {
+            Some(i) => t.cosign(CHAIN, &self.officers[i]),
+            None => t,
         }
     }
 

@@ -1,12 +1,12 @@
 //! The demo's story after the loans: disbursement, instalments with automatic late fees and
 //! a write-off, profit distribution, and a history credential proved for a second loan.
 
-use super::coop::{money, Coop, Person, CHAIN};
+use super::coop::{money, Coop, Person};
 use super::setup::{history_policy, DAY};
 use super::story::{Cast, Loans};
 use anyhow::{anyhow, bail, ensure, Result};
 use zkcredit_circuits::credential::Credential;
-use zkcredit_ledger::{LoanStatus, ProposalAction, Tx, TxBody, TxError};
+use zkcredit_ledger::{LoanStatus, ProposalAction, TxBody, TxError};
 
 /// [8]–[10] Disbursement, a year of instalments, Eli's automatic write-off.
 pub fn service(coop: &mut Coop, cast: &Cast, loans: &Loans) -> Result<()> {
@@ -16,25 +16,8 @@ pub fn service(coop: &mut Coop, cast: &Cast, loans: &Loans) -> Result<()> {
     let t8 = coop.at_next(3_600);
     let txs = vec![
         coop.officer_tx(TxBody::Disburse { loan: ben_loan }, false),
-        Tx::sign(
-            CHAIN,
-            &coop.officers[0],
-            coop.ledger()
-                .state()
-                .nonce(&coop.officers[0].verifying_key().to_bytes())
-                + 1,
-            TxBody::Disburse { loan: eli_loan },
-        ),
-        Tx::sign(
-            CHAIN,
-            &coop.officers[0],
-            coop.ledger()
-                .state()
-                .nonce(&coop.officers[0].verifying_key().to_bytes())
-                + 2,
-            TxBody::Disburse { loan: dev_loan },
-        )
-        .cosign(CHAIN, &coop.officers[2]),
+        coop.officer_tx_ahead(1, TxBody::Disburse { loan: eli_loan }, None),
+        coop.officer_tx_ahead(2, TxBody::Disburse { loan: dev_loan }, Some(2)),
     ];
     coop.block(t8, txs)?;
     coop.pool_line();

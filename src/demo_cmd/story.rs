@@ -87,33 +87,23 @@ pub fn governance(coop: &mut Coop, cast: &Cast) -> Result<()> {
         },
         true,
     );
-    let t2 = Tx::sign(
-        CHAIN,
-        &coop.officers[0],
+    let t2 = coop.officer_tx_ahead(
         1,
         TxBody::SetPolicy {
             policy_id: 1,
             rules: standard.clone(),
         },
-    )
-    .cosign(CHAIN, &coop.officers[2]);
-    let t3 = Tx::sign(
-        CHAIN,
-        &coop.officers[0],
+        Some(2),
+    );
+    let t3 = coop.officer_tx_ahead(
         2,
         TxBody::SetPolicy {
             policy_id: 0,
             rules: admission.clone(),
         },
-    )
-    .cosign(CHAIN, &coop.officers[1]);
-    let t4 = Tx::sign(
-        CHAIN,
-        &coop.officers[0],
-        3,
-        TxBody::SetAdmission { policy_id: Some(0) },
-    )
-    .cosign(CHAIN, &coop.officers[1]);
+        Some(1),
+    );
+    let t4 = coop.officer_tx_ahead(3, TxBody::SetAdmission { policy_id: Some(0) }, Some(1));
     coop.block(T0 + 60, vec![t1, t2, t3, t4])?;
     // A single officer cannot do it alone.
     let lone = coop.officer_tx(
