@@ -216,6 +216,11 @@ pub struct Proposal {
 }
 
 impl Proposal {
+    /// Whether a block at `time` closes it: still open and its vote period is over.
+    pub fn due_to_close(&self, time: u64) -> bool {
+        self.status == ProposalStatus::Open && self.deadline <= time
+    }
+
     /// Votes needed for quorum: `ceil(members · quorum_bps / 10000)`, at least 1.
     pub fn needed(&self, quorum_bps: u32) -> u64 {
         let n = u128::from(self.members) * u128::from(quorum_bps);

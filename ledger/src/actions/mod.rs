@@ -78,11 +78,7 @@ pub(crate) use servicing::service_due_loans;
 /// late fees, write-offs and decided proposals do not wait for the next transaction.
 pub(crate) fn block_work_due(state: &State, time: u64) -> bool {
     servicing::servicing_due(state, time)
-        || state
-            .core
-            .proposals
-            .values()
-            .any(|p| p.status == crate::records::ProposalStatus::Open && p.deadline <= time)
+        || state.core.proposals.values().any(|p| p.due_to_close(time))
 }
 
 /// What every block does before its transactions, by block time: automatic servicing, then

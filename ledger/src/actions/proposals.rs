@@ -218,7 +218,7 @@ pub(crate) fn close_due_proposals(state: &mut State, time: u64) {
         .core
         .proposals
         .iter()
-        .filter(|(_, p)| p.status == ProposalStatus::Open && p.deadline <= time)
+        .filter(|(_, p)| p.due_to_close(time))
         .map(|(id, _)| *id)
         .collect();
     let params = state.params().clone();
