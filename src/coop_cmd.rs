@@ -111,6 +111,13 @@ enum Action {
         #[arg(long)]
         loan: u64,
     },
+    /// Withdraw your loan application before it is paid out (while its vote runs, or
+    /// approved and not yet disbursed): releases your collateral.
+    CancelLoan {
+        /// Loan id (`ledger show` lists them).
+        #[arg(long)]
+        loan: u64,
+    },
     /// Have the co-op attest your repayment history as a credential; writes it (0600).
     ClaimHistory {
         /// Where to write the credential (must not exist).
@@ -233,6 +240,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             .sign(&member, TxBody::Withdraw { amount: *amount })
             .map_err(refused)?,
         Action::Repay { loan } => s.repay(&member, *loan).map_err(refused)?,
+        Action::CancelLoan { loan } => s
+            .sign(&member, TxBody::CancelLoan { loan: *loan })
+            .map_err(refused)?,
         Action::ClaimHistory { out, validity } => {
             if out.exists() {
                 bail!("{} already exists; refusing to overwrite", out.display());

@@ -63,7 +63,8 @@ enum Command {
     /// show, verify, path.
     Ledger(ledger_cmd::Args),
     /// A member's actions in one command (plan, prove, sign, submit, report): join, apply,
-    /// vote, propose, deposit, withdraw, repay, claim-history; on --dir DIR or --node URL.
+    /// vote, propose, deposit, withdraw, repay, cancel-loan, claim-history; on --dir DIR or
+    /// --node URL.
     Coop(coop_cmd::Args),
     /// Run a whole lending co-op on a fresh ledger, step by step, with figures.
     Demo(demo_cmd::Args),

@@ -571,6 +571,12 @@ fn a_member_joins_applies_repays_and_signs_files_locally_and_against_a_node() {
         &[],
     ));
     assert_eq!(v["loans"][0]["next"], 1);
+    // A loan already paid out cannot be withdrawn; the refusal says what it needs.
+    c.coop(
+        &["cancel-loan", "--loan", "0"],
+        1,
+        &["loan 0 is active, needs voting or approved"],
+    );
 
     // The co-op attests the member's history: the new credential is written, privately.
     let hist = c.path("history.json");

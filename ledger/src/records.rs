@@ -79,6 +79,8 @@ pub enum LoanStatus {
     Repaid,
     /// Written off.
     Defaulted,
+    /// Withdrawn by the borrower before it was paid out.
+    Cancelled,
 }
 
 impl LoanStatus {
@@ -91,6 +93,7 @@ impl LoanStatus {
             Self::Active => "active",
             Self::Repaid => "repaid",
             Self::Defaulted => "defaulted",
+            Self::Cancelled => "cancelled",
         }
     }
 }
@@ -172,6 +175,8 @@ pub enum ProposalStatus {
     Defeated,
     /// Closed without quorum.
     Lapsed,
+    /// A loan vote ended because the borrower withdrew the application (`CancelLoan`).
+    Withdrawn,
 }
 
 impl ProposalStatus {
@@ -184,6 +189,7 @@ impl ProposalStatus {
             Self::AwaitingRelease => "awaiting-release",
             Self::Defeated => "defeated",
             Self::Lapsed => "lapsed",
+            Self::Withdrawn => "withdrawn",
         }
     }
 }

@@ -259,6 +259,13 @@ pub enum TxBody {
         #[serde(with = "codec::fr")]
         salt: Fr,
     },
+    /// The borrower withdraws a loan that was never paid out: while its vote runs, or
+    /// approved and waiting for disbursement. Its collateral and the pool's commitment are
+    /// released; a running vote ends as withdrawn.
+    CancelLoan {
+        /// Loan id.
+        loan: u64,
+    },
 }
 
 /// What a member proposal would make the co-op do. Each is checked when proposed and checked
@@ -369,6 +376,7 @@ impl TxBody {
             Self::Disburse { .. } => "disburse",
             Self::Repay { .. } => "repay",
             Self::ClaimHistory { .. } => "claim-history",
+            Self::CancelLoan { .. } => "cancel-loan",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Member governance, collateral and time-weighted profit sharing: proposals that execute
 //! themselves, early defeat, lapse, who may propose and vote; collateral locked, released and
-//! taken first on an automatic write-off; distributions by capital × time; and proptests of
+//! taken first on an automatic write-off; a loan never paid out cancelled by its borrower;
+//! distributions by capital × time; and proptests of
 //! money conservation and of one vote per member.
 
 mod common;
@@ -350,6 +351,80 @@ fn collateral_is_locked_released_and_taken_first_on_an_automatic_write_off() {
     // `ledger verify`: replay gives the same state hash.
     let report = w.ledger.verify().unwrap();
     assert_eq!(report.state_hash, w.ledger.state_hash());
+}
+
+#[test]
+fn a_loan_never_paid_out_is_cancelled_by_its_borrower_and_releases_what_it_held() {
+    let (mut w, cred) = lender_and_borrower();
+    let alice = sk(51);
+    let state = |w: &World| w.ledger.state().clone();
+    // Approved at once (below the auto-approval limit): collateral locked, principal committed.
+    let committed = w.pool().committed;
+    let n = w.ledger.state().nonce(&acct(&alice));
+    let body = w.apply_body(&alice, n, &ident(11), &cred, 40_000, 2);
+    w.ok(&alice, body);
+    assert_eq!(state(&w).loan(0).unwrap().status, LoanStatus::Approved);
+    assert_eq!(w.pool().committed, committed + 40_000);
+    assert_eq!(state(&w).member(&acct(&alice)).unwrap().locked, 8_000);
+    // Only the borrower cancels, only a loan that exists.
+    w.reject(
+        w.tx(&sk(50), TxBody::CancelLoan { loan: 0 }),
+        TxError::NotYourLoan(0),
+    );
+    w.reject(
+        w.tx(&alice, TxBody::CancelLoan { loan: 9 }),
+        TxError::UnknownLoan(9),
+    );
+    w.ok(&alice, TxBody::CancelLoan { loan: 0 });
+    let s = state(&w);
+    assert_eq!(s.loan(0).unwrap().status, LoanStatus::Cancelled);
+    assert_eq!(s.loan(0).unwrap().collateral, 0);
+    assert_eq!(s.member(&acct(&alice)).unwrap().locked, 0);
+    assert_eq!(w.pool().committed, committed);
+    // Nothing can pay out or cancel it again; all the capital can be withdrawn.
+    w.reject(
+        w.tx(&sk(1), TxBody::Disburse { loan: 0 }),
+        TxError::WrongLoanStatus {
+            loan: 0,
+            expected: "approved",
+            found: "cancelled",
+        },
+    );
+    w.reject(
+        w.tx(&alice, TxBody::CancelLoan { loan: 0 }),
+        TxError::WrongLoanStatus {
+            loan: 0,
+            expected: "voting or approved",
+            found: "cancelled",
+        },
+    );
+    // The application's nullifier stays spent: no second application in the same epoch.
+    let n = w.ledger.state().nonce(&acct(&alice));
+    let again = w.apply_body(&alice, n, &ident(11), &cred, 40_000, 2);
+    w.reject(w.tx(&alice, again), TxError::NullifierUsed);
+
+    // Next epoch, a loan above the auto-approval limit: cancelled during its vote.
+    w.time += w.ledger.state().params().epoch_secs;
+    w.ok(&alice, TxBody::Deposit { amount: 5_000 });
+    let cred = w.attest(&ident(11), 720, 0);
+    let n = w.ledger.state().nonce(&acct(&alice));
+    let body = w.apply_body(&alice, n, &ident(11), &cred, 60_000, 2);
+    w.ok(&alice, body);
+    let loan = 1;
+    let prop = state(&w).loan(loan).unwrap().proposal.unwrap();
+    assert_eq!(state(&w).loan(loan).unwrap().status, LoanStatus::Voting);
+    w.vote(&ident(10), prop, true);
+    w.ok(&alice, TxBody::CancelLoan { loan });
+    let s = state(&w);
+    assert_eq!(s.loan(loan).unwrap().status, LoanStatus::Cancelled);
+    assert_eq!(s.proposal(prop).unwrap().status, ProposalStatus::Withdrawn);
+    assert_eq!(s.member(&acct(&alice)).unwrap().locked, 0);
+    assert_eq!(w.pool().committed, committed);
+    // A withdrawn vote takes no more votes and stays withdrawn past its deadline.
+    let late = w.vote_body(&ident(10), prop, true);
+    w.reject(w.tx(&sk(198), late), TxError::ProposalClosed(prop));
+    assert_eq!(w.close(prop), ProposalStatus::Withdrawn);
+    w.ok(&alice, TxBody::Withdraw { amount: 15_000 });
 }
 
 #[test]

@@ -85,7 +85,7 @@ pub fn body(b: &TxBody) -> Value {
         } => json!({"proposal": proposal, "approve": approve, "proof": proof(p)}),
         TxBody::Propose { action: a } => json!({"action": action(a)}),
         TxBody::Release { proposal } => json!({"proposal": proposal}),
-        TxBody::Disburse { loan } => json!({"loan": loan}),
+        TxBody::Disburse { loan } | TxBody::CancelLoan { loan } => json!({"loan": loan}),
         TxBody::Repay { loan, amount } => json!({"loan": loan, "amount": amount}),
         TxBody::ClaimHistory {
             subject,

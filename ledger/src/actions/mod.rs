@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | membership | `membership.rs` | `Join`, `Deposit`, `Withdraw` |
 //! | issuers and credentials | `credentials.rs` | `RegisterIssuer`, `Attest`, `Revoke`, `ClaimHistory` |
-//! | loans | `loans.rs` | `ApplyLoan` |
+//! | loans | `loans.rs`, `loan_cancel.rs` | `ApplyLoan`, `CancelLoan` |
 //! | servicing | `servicing.rs` | `Repay`; late fees and write-offs run automatically at the start of every block |
 //! | governance | `governance.rs` | `Propose`, `Vote`, `Release`; bootstrap `SetPolicy`, `SetAdmission` |
 //! | proposals | `proposals.rs` | none: proposals close and execute themselves at the start of every block |
@@ -19,6 +19,7 @@
 
 mod credentials;
 mod governance;
+mod loan_cancel;
 mod loans;
 mod membership;
 mod proposals;
@@ -39,6 +40,7 @@ pub(crate) enum Effect {
     Membership(membership::Effect),
     Credentials(credentials::Effect),
     Loans(Box<loans::Effect>),
+    LoanCancel(loan_cancel::Effect),
     Servicing(servicing::Effect),
     Governance(governance::Effect),
     Treasury(treasury::Effect),
@@ -59,6 +61,7 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Ef
         | TxBody::Revoke { .. }
         | TxBody::ClaimHistory { .. } => Effect::Credentials(credentials::check(state, tx, time)?),
         TxBody::ApplyLoan { .. } => Effect::Loans(Box::new(loans::check(state, tx, time, keys)?)),
+        TxBody::CancelLoan { .. } => Effect::LoanCancel(loan_cancel::check(state, tx)?),
         TxBody::Repay { .. } => Effect::Servicing(servicing::check(state, tx, time)?),
         TxBody::SetPolicy { .. }
         | TxBody::SetAdmission { .. }
@@ -97,6 +100,10 @@ pub(crate) fn apply(state: &mut State, effect: Effect) -> ProofToCheck {
             None
         }
         Effect::Loans(e) => loans::apply(state, *e),
+        Effect::LoanCancel(e) => {
+            loan_cancel::apply(state, e);
+            None
+        }
         Effect::Servicing(e) => {
             servicing::apply(state, e);
             None

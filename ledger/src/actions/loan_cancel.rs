@@ -1,0 +1,82 @@
+//! `CancelLoan`: the borrower withdraws a loan that was never paid out.
+//!
+//! Without it an approved loan that the officers never disburse would keep the borrower's
+//! collateral locked and the pool's liquidity committed for ever. Only the borrower may
+//! cancel, and only before the money moves:
+//!
+//! * `Voting`: the loan's proposal ends as `Withdrawn` (votes already cast are moot) and the
+//!   collateral is released;
+//! * `Approved`: the pool's commitment for the principal and the collateral are released.
+//!
+//! The application's nullifier stays spent: cancelling and applying again is a new
+//! application, with a new proof in a scope whose nullifier is still free.
+
+use super::proposals::finish;
+use crate::error::TxError;
+use crate::state::{LoanStatus, ProposalStatus, State};
+use crate::tx::{Tx, TxBody};
+
+pub(crate) struct Effect {
+    loan: u64,
+    /// The proposal to end as withdrawn (a loan still in its vote).
+    proposal: Option<u64>,
+    /// The pool's commitment after releasing an approved loan's principal.
+    committed: u64,
+    /// The borrower's locked capital after releasing the collateral.
+    locked: u64,
+}
+
+pub(crate) fn check(state: &State, tx: &Tx) -> Result<Effect, TxError> {
+    let TxBody::CancelLoan { loan } = &tx.body else {
+        unreachable!("dispatched by actions::check")
+    };
+    let core = state.core();
+    let l = core.loans.get(loan).ok_or(TxError::UnknownLoan(*loan))?;
+    if l.borrower != tx.signer {
+        return Err(TxError::NotYourLoan(*loan));
+    }
+    let committed = match l.status {
+        LoanStatus::Voting => core.pool.committed,
+        // Approval committed the principal (`ApplyLoan` below the auto-approval limit, or
+        // the passed vote); disbursement has not consumed it yet.
+        LoanStatus::Approved => core.pool.committed.saturating_sub(l.amount),
+        other => {
+            return Err(TxError::WrongLoanStatus {
+                loan: *loan,
+                expected: "voting or approved",
+                found: other.name(),
+            })
+        }
+    };
+    let proposal = match l.status {
+        LoanStatus::Voting => l.proposal,
+        _ => None,
+    };
+    let locked = core
+        .members
+        .get(&l.borrower)
+        .map_or(0, |m| m.locked.saturating_sub(l.collateral));
+    Ok(Effect {
+        loan: *loan,
+        proposal,
+        committed,
+        locked,
+    })
+}
+
+pub(crate) fn apply(state: &mut State, e: Effect) {
+    if let Some(id) = e.proposal {
+        finish(state, id, ProposalStatus::Withdrawn);
+    }
+    let core = &mut state.core;
+    core.pool.committed = e.committed;
+    let Some(l) = core.loans.get_mut(&e.loan) else {
+        return;
+    };
+    l.status = LoanStatus::Cancelled;
+    l.collateral = 0;
+    let borrower = l.borrower;
+    if let Some(m) = core.members.get_mut(&borrower) {
+        m.locked = e.locked;
+    }
+}
