@@ -87,9 +87,9 @@ pub enum TxError {
     /// The signer is not a registered issuer's account.
     #[error("signer is not an issuer")]
     NotAnIssuer,
-    /// The issuer id is not registered.
-    #[error("unknown issuer")]
-    UnknownIssuer,
+    /// The issuer id (decimal) is not registered (or, to remove, is the co-op's own).
+    #[error("unknown issuer {0}: not registered (GET /v1/state or `ledger show` lists issuers)")]
+    UnknownIssuer(String),
     /// The issuer id or account is already registered.
     #[error("issuer id or account already registered")]
     IssuerExists,
@@ -289,6 +289,76 @@ pub enum TxError {
     /// Bad issue or expiry times.
     #[error("bad credential times: {0}")]
     BadTimes(String),
+}
+
+impl TxError {
+    /// A stable, machine-readable name of the rule that failed (`snake_case` of the variant,
+    /// e.g. `insufficient_collateral`): what scripts and the node's API match on, and what a
+    /// failed proposal records in the state (messages may be reworded; codes are not).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadSignature => "bad_signature",
+            Self::BadCosignature { .. } => "bad_cosignature",
+            Self::WrongNonce { .. } => "wrong_nonce",
+            Self::NotAnOfficer => "not_an_officer",
+            Self::NotEnoughSignatures { .. } => "not_enough_signatures",
+            Self::NotAMember => "not_a_member",
+            Self::AlreadyMember => "already_member",
+            Self::DuplicateIdentity => "duplicate_identity",
+            Self::ZeroAmount => "zero_amount",
+            Self::DepositTooSmall { .. } => "deposit_too_small",
+            Self::InsufficientCapital { .. } => "insufficient_capital",
+            Self::InsufficientLiquidity { .. } => "insufficient_liquidity",
+            Self::InsufficientProfit { .. } => "insufficient_profit",
+            Self::NoCapital => "no_capital",
+            Self::Overflow => "overflow",
+            Self::NotAnIssuer => "not_an_issuer",
+            Self::UnknownIssuer(..) => "unknown_issuer",
+            Self::IssuerExists => "issuer_exists",
+            Self::UnknownCredential(..) => "unknown_credential",
+            Self::NotYourCredential(..) => "not_your_credential",
+            Self::AlreadyRevoked(..) => "already_revoked",
+            Self::TreeFull(..) => "tree_full",
+            Self::UnknownPolicy(..) => "unknown_policy",
+            Self::PolicyInactive(..) => "policy_inactive",
+            Self::InvalidPolicy(..) => "invalid_policy",
+            Self::TermsRefused(..) => "terms_refused",
+            Self::MalformedProof(..) => "malformed_proof",
+            Self::UnknownRoot => "unknown_root",
+            Self::WrongIssuer { .. } => "wrong_issuer",
+            Self::WrongSchema { .. } => "wrong_schema",
+            Self::TimeOutOfTolerance { .. } => "time_out_of_tolerance",
+            Self::StaleCredential { .. } => "stale_credential",
+            Self::HolderMismatch { .. } => "holder_mismatch",
+            Self::AdmissionClosed => "admission_closed",
+            Self::HistoryClaimTooSoon { .. } => "history_claim_too_soon",
+            Self::PolicyMismatch => "policy_mismatch",
+            Self::RequestMismatch => "request_mismatch",
+            Self::WrongScope { .. } => "wrong_scope",
+            Self::NullifierUsed => "nullifier_used",
+            Self::AlreadyVoted => "already_voted",
+            Self::WrongMemberRoot => "wrong_member_root",
+            Self::WrongSignal => "wrong_signal",
+            Self::InvalidProof => "invalid_proof",
+            Self::UnknownLoan(..) => "unknown_loan",
+            Self::NotYourLoan(..) => "not_your_loan",
+            Self::WrongLoanStatus { .. } => "wrong_loan_status",
+            Self::WrongAmount { .. } => "wrong_amount",
+            Self::UnknownProposal(..) => "unknown_proposal",
+            Self::ProposalClosed(..) => "proposal_closed",
+            Self::GovernedByMembers => "governed_by_members",
+            Self::NotProposable => "not_proposable",
+            Self::TooManyOpenProposals { .. } => "too_many_open_proposals",
+            Self::InvalidParams(..) => "invalid_params",
+            Self::InsufficientCollateral { .. } => "insufficient_collateral",
+            Self::CapitalLocked { .. } => "capital_locked",
+            Self::NotAwaitingRelease(..) => "not_awaiting_release",
+            Self::IssuerInUse(..) => "issuer_in_use",
+            Self::SubjectMismatch => "subject_mismatch",
+            Self::HistoryMismatch { .. } => "history_mismatch",
+            Self::BadTimes(..) => "bad_times",
+        }
+    }
 }
 
 /// Why a block was refused. A refused block changes nothing.

@@ -166,8 +166,9 @@ pub enum ProposalStatus {
     Open,
     /// Passed and executed.
     Executed,
-    /// Passed, but its effect no longer held when it executed: the `TxError` message (part
-    /// of the state hash, so rewording a message is a format change).
+    /// Passed, but its effect no longer held when it executed: the stable code of the rule
+    /// that failed ([`crate::TxError::code`], e.g. `insufficient_profit`). The code, not the
+    /// message, is in the state hash, so messages can be reworded without a format change.
     Failed(String),
     /// A passed `Spend` above the treasury limit, waiting for a k-of-n officer `Release`.
     AwaitingRelease,

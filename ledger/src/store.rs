@@ -19,8 +19,10 @@ use zkcredit_circuits::Fr;
 
 /// Storage format version this build writes and reads. 2: params in the hashed core,
 /// member governance, collateral and capital-seconds (issue 9) changed the encodings of
-/// `Genesis`, `Core` and `TxBody`.
-pub const FORMAT_VERSION: u32 = 2;
+/// `Genesis`, `Core` and `TxBody`. 3: a failed proposal records the rule's stable code
+/// instead of the error message (a chain with a failed proposal would otherwise replay to
+/// another state hash).
+pub const FORMAT_VERSION: u32 = 3;
 /// The database file inside a ledger directory.
 pub const DB_FILE: &str = "ledger.redb";
 

@@ -152,7 +152,7 @@ fn governance_issuers_and_registry() {
     rules.issuer = Fr::from(99u64);
     w.reject(
         w.tx(&sk(2), set(rules)).cosign(CHAIN, &sk(3)),
-        TxError::UnknownIssuer,
+        TxError::UnknownIssuer("99".into()),
     );
     let mut rules = bureau_rules();
     rules.max_term = 0;
@@ -892,7 +892,7 @@ fn blocks_replay_and_store_versions() {
             err,
             LedgerError::UnsupportedVersion {
                 found: 99,
-                supported: 2
+                supported: 3
             }
         ),
         "{err}"

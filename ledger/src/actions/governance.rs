@@ -56,7 +56,7 @@ pub(crate) fn validate_rules(state: &State, rules: &PolicyRules) -> Result<(), T
         .issuers
         .contains_key(&fr_to_bytes(&rules.issuer))
     {
-        return Err(TxError::UnknownIssuer);
+        return Err(TxError::UnknownIssuer(to_decimal(&rules.issuer)));
     }
     if rules.max_term == 0 || rules.max_term > MAX_TERM || rules.max_amount == 0 {
         return Err(TxError::InvalidPolicy(format!(

@@ -4,7 +4,7 @@
 //! - **passed** (quorum reached and yes strictly above `majority_bps` of the votes cast): its
 //!   action is checked again against the state of that moment and executed; an action that
 //!   no longer holds (not enough profit, an issuer already registered, …) is recorded as
-//!   `Failed(reason)` and changes nothing else. A `Spend` above `treasury_limit` waits as
+//!   `Failed(code)` (the rule's stable `TxError::code`) and changes nothing else. A `Spend` above `treasury_limit` waits as
 //!   `AwaitingRelease` for a k-of-n officer `Release`.
 //! - **lapsed**: fewer votes than the quorum.
 //! - **defeated**: quorum reached without the majority (or earlier, by a "no" vote after
@@ -18,6 +18,7 @@ use crate::pool::Pool;
 use crate::scopes::coop_issuer_id;
 use crate::state::{overflow, Issuer, LoanStatus, ProposalStatus, State};
 use crate::tx::{Params, PolicyRules, ProposalAction};
+use zkcredit_circuits::field::to_decimal;
 
 /// What a passed proposal writes.
 pub(crate) enum Exec {
@@ -65,7 +66,7 @@ pub(crate) fn validate_action(state: &State, action: &ProposalAction) -> Result<
             if !core.issuers.contains_key(&id)
                 || id == fr_to_bytes(&coop_issuer_id(&state.params().chain_id))
             {
-                return Err(TxError::UnknownIssuer);
+                return Err(TxError::UnknownIssuer(to_decimal(issuer)));
             }
             for (pid, rules) in &core.policies {
                 if (rules.active || core.admission == Some(*pid)) && rules.issuer == *issuer {
@@ -229,7 +230,7 @@ pub(crate) fn close_due_proposals(state: &mut State, time: u64) {
         let status = if prop.passes(params.quorum_bps, params.majority_bps) {
             match execution(state, &prop.action, time) {
                 Ok(exec) => apply_exec(state, exec, time),
-                Err(e) => ProposalStatus::Failed(e.to_string()),
+                Err(e) => ProposalStatus::Failed(e.code().to_string()),
             }
         } else if prop.yes + prop.no < prop.needed(params.quorum_bps) {
             ProposalStatus::Lapsed
