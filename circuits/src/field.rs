@@ -85,6 +85,17 @@ pub enum DecimalError {
 /// # Errors
 /// [`DecimalError`] saying which rule the string breaks.
 pub fn parse_decimal(s: &str) -> Result<Fr, DecimalError> {
+    parse_decimal_in::<Fr>(s)
+}
+
+/// [`parse_decimal`] for any 256-bit prime field, e.g. BN254's base field `Fq` for the
+/// coordinates in snarkjs's JSON files: the same canonical form, below that field's modulus.
+///
+/// # Errors
+/// As [`parse_decimal`], with the field's own modulus.
+pub fn parse_decimal_in<F: PrimeField<BigInt = ark_ff::BigInt<4>>>(
+    s: &str,
+) -> Result<F, DecimalError> {
     let bytes = s.as_bytes();
     if bytes.is_empty() {
         return Err(DecimalError::Empty);
@@ -111,7 +122,7 @@ pub fn parse_decimal(s: &str) -> Result<Fr, DecimalError> {
         }
     }
     // `from_bigint` returns `None` exactly when the value is at least the modulus.
-    Fr::from_bigint(ark_ff::BigInt::new(limbs)).ok_or(DecimalError::OutOfField)
+    F::from_bigint(ark_ff::BigInt::new(limbs)).ok_or(DecimalError::OutOfField)
 }
 
 /// [`parse_decimal`] with the crate's error type, quoting the string.

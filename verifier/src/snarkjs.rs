@@ -1,5 +1,7 @@
-//! Export to the JSON formats of [snarkjs](https://github.com/iden3/snarkjs) 0.7, so that
-//! anyone can check a zkcredit proof with an independent implementation:
+//! Export to, and import from, the JSON formats of [snarkjs](https://github.com/iden3/snarkjs)
+//! 0.7. Export lets anyone check a zkcredit proof with an independent implementation;
+//! import lets zkcredit check a proof made by snarkjs, rapidsnark or another prover of the
+//! circom ecosystem from a ceremony key (`zkcredit import snarkjs`):
 //!
 //! ```text
 //! snarkjs groth16 verify verification_key.json public.json proof.json
@@ -23,7 +25,8 @@ use ark_ff::PrimeField;
 use ark_groth16::{Proof, VerifyingKey};
 use serde_json::{json, Value};
 
-use crate::encoding::fr_to_decimal;
+use crate::encoding::{fr_from_decimal, fr_to_decimal, DecimalError};
+use crate::VerifyError;
 
 fn fq(x: &Fq) -> Value {
     Value::String(x.into_bigint().to_string())
@@ -91,6 +94,137 @@ pub fn public_json(inputs: &[Fr]) -> Value {
             .map(|x| Value::String(fr_to_decimal(x)))
             .collect(),
     )
+}
+
+// --- Import: a proof made by snarkjs, rapidsnark or any circom-ecosystem prover ---
+
+fn malformed(what: &str, why: impl std::fmt::Display) -> VerifyError {
+    VerifyError::Malformed(format!("{what}: {why}"))
+}
+
+fn fq_from(v: &Value, what: &str) -> Result<Fq, VerifyError> {
+    let s = v
+        .as_str()
+        .ok_or_else(|| malformed(what, "not a decimal string"))?;
+    zkcredit_circuits::field::parse_decimal_in::<Fq>(s).map_err(|e| match e {
+        DecimalError::OutOfField => malformed(what, "not below the base field modulus q"),
+        e => malformed(what, e),
+    })
+}
+
+fn coords<'a>(v: &'a Value, what: &str) -> Result<[&'a Value; 3], VerifyError> {
+    match v.as_array().map(Vec::as_slice) {
+        Some([x, y, z]) => Ok([x, y, z]),
+        _ => Err(malformed(what, "not an array of three coordinates")),
+    }
+}
+
+/// A G1 point from snarkjs's JSON: affine `[x, y, "1"]`, canonical decimals, on the curve
+/// and in the subgroup (G1 has cofactor 1). The identity (`z = "0"`) is refused: no proof
+/// point may be the identity.
+///
+/// # Errors
+/// [`VerifyError::Malformed`] naming `what` and the fault.
+pub fn g1_from_json(v: &Value, what: &str) -> Result<G1Affine, VerifyError> {
+    let [x, y, z] = coords(v, what)?;
+    if z.as_str() != Some("1") {
+        return Err(malformed(
+            what,
+            "not an affine point with z = \"1\" (the identity is not a valid proof point)",
+        ));
+    }
+    let p = G1Affine::new_unchecked(fq_from(x, what)?, fq_from(y, what)?);
+    if !p.is_on_curve() {
+        return Err(malformed(what, "not a point on the curve"));
+    }
+    Ok(p)
+}
+
+/// A G2 point from snarkjs's JSON: `[[x.c0, x.c1], [y.c0, y.c1], ["1", "0"]]`, canonical
+/// decimals, on the curve and in the prime-order subgroup (G2 has a cofactor, so this is
+/// checked). The identity is refused.
+///
+/// # Errors
+/// [`VerifyError::Malformed`] naming `what` and the fault.
+pub fn g2_from_json(v: &Value, what: &str) -> Result<G2Affine, VerifyError> {
+    let [x, y, z] = coords(v, what)?;
+    let fq2_from = |c: &Value| -> Result<Fq2, VerifyError> {
+        match c.as_array().map(Vec::as_slice) {
+            Some([c0, c1]) => Ok(Fq2::new(fq_from(c0, what)?, fq_from(c1, what)?)),
+            _ => Err(malformed(what, "an Fq2 coordinate is not [c0, c1]")),
+        }
+    };
+    if fq2_from(z)? != Fq2::from(1u64) {
+        return Err(malformed(
+            what,
+            "not an affine point with z = [\"1\", \"0\"] (the identity is not a valid proof point)",
+        ));
+    }
+    let p = G2Affine::new_unchecked(fq2_from(x)?, fq2_from(y)?);
+    if !p.is_on_curve() {
+        return Err(malformed(what, "not a point on the curve"));
+    }
+    if !p.is_in_correct_subgroup_assuming_on_curve() {
+        return Err(malformed(
+            what,
+            "on the curve but not in the prime-order subgroup",
+        ));
+    }
+    Ok(p)
+}
+
+/// A Groth16 proof from snarkjs's `proof.json` (`snarkjs groth16 prove`, rapidsnark):
+/// `protocol` must be `groth16` and `curve` `bn128` when present; each point strictly
+/// decoded as by [`g1_from_json`] and [`g2_from_json`].
+///
+/// # Errors
+/// [`VerifyError::Malformed`] naming the field.
+pub fn proof_from_json(v: &Value) -> Result<Proof<Bn254>, VerifyError> {
+    for (field, want) in [("protocol", "groth16"), ("curve", "bn128")] {
+        match v.get(field) {
+            None => {}
+            Some(Value::String(s)) if s == want => {}
+            Some(other) => {
+                return Err(malformed(
+                    &format!("proof.json {field}"),
+                    format!("{other} (only {want:?} is supported)"),
+                ))
+            }
+        }
+    }
+    let get = |k: &str| {
+        v.get(k)
+            .ok_or_else(|| malformed(&format!("proof.json {k}"), "missing"))
+    };
+    Ok(Proof {
+        a: g1_from_json(get("pi_a")?, "proof.json pi_a")?,
+        b: g2_from_json(get("pi_b")?, "proof.json pi_b")?,
+        c: g1_from_json(get("pi_c")?, "proof.json pi_c")?,
+    })
+}
+
+/// Public inputs from snarkjs's `public.json`: an array of canonical decimal strings below
+/// the scalar field modulus (never reduced).
+///
+/// # Errors
+/// [`VerifyError::Malformed`] or [`VerifyError::InputOutOfField`] naming the index.
+pub fn public_from_json(v: &Value) -> Result<Vec<Fr>, VerifyError> {
+    let items = v
+        .as_array()
+        .ok_or_else(|| malformed("public.json", "not an array of decimal strings"))?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, x)| {
+            let s = x.as_str().ok_or_else(|| {
+                malformed(&format!("public.json [{index}]"), "not a decimal string")
+            })?;
+            fr_from_decimal(s).map_err(|e| match e {
+                DecimalError::OutOfField => VerifyError::InputOutOfField { index },
+                e => malformed(&format!("public.json [{index}]"), e),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -165,5 +299,65 @@ mod tests {
                 ]
             ])
         );
+    }
+
+    /// Import is the inverse of export, and refuses every point or input that a strict
+    /// decoder must: off the curve, a coordinate ≥ q, the identity, a G2 point outside the
+    /// subgroup, another protocol, an input ≥ r.
+    #[test]
+    fn import_is_strict_and_inverts_export() {
+        use ark_ec::{CurveGroup, PrimeGroup};
+        let a = (ark_bn254::G1Projective::generator() * Fr::from(7u64)).into_affine();
+        let b = (ark_bn254::G2Projective::generator() * Fr::from(11u64)).into_affine();
+        let proof = Proof::<Bn254> { a, b, c: a };
+        let j = proof_json(&proof);
+        assert_eq!(proof_from_json(&j).unwrap(), proof);
+        let inputs = [Fr::from(0u64), -Fr::from(1u64)];
+        assert_eq!(public_from_json(&public_json(&inputs)).unwrap(), inputs);
+
+        let refused = |j: Value, needle: &str| {
+            let e = proof_from_json(&j).expect_err("accepted").to_string();
+            assert!(e.contains(needle), "{e}");
+        };
+        let mut off = j.clone();
+        off["pi_a"][1] = json!("3");
+        refused(off, "pi_a: not a point on the curve");
+        let mut big = j.clone();
+        big["pi_c"][0] = json!(Fq::MODULUS.to_string());
+        refused(big, "pi_c: not below the base field modulus q");
+        let mut lead = j.clone();
+        lead["pi_a"][0] = json!(format!("0{}", j["pi_a"][0].as_str().unwrap()));
+        refused(lead, "pi_a");
+        refused(
+            json!({"pi_a": g1_json(&G1Affine::zero()), "pi_b": j["pi_b"], "pi_c": j["pi_c"]}),
+            "pi_a: not an affine point",
+        );
+        let mut plonk = j.clone();
+        plonk["protocol"] = json!("plonk");
+        refused(plonk, "proof.json protocol");
+        let mut missing = j.clone();
+        missing.as_object_mut().unwrap().remove("pi_b");
+        refused(missing, "proof.json pi_b: missing");
+        // A point on the G2 curve outside the prime-order subgroup (the twist has a cofactor).
+        let outside = (1u64..)
+            .find_map(|x| {
+                G2Affine::get_point_from_x_unchecked(Fq2::from(x), false)
+                    .filter(|p| !p.is_in_correct_subgroup_assuming_on_curve())
+            })
+            .unwrap();
+        let mut twist = j.clone();
+        twist["pi_b"] = g2_json(&outside);
+        refused(
+            twist,
+            "pi_b: on the curve but not in the prime-order subgroup",
+        );
+
+        let r = Fr::MODULUS.to_string();
+        assert!(matches!(
+            public_from_json(&json!(["1", r])),
+            Err(VerifyError::InputOutOfField { index: 1 })
+        ));
+        assert!(public_from_json(&json!(["1", 2])).is_err());
+        assert!(public_from_json(&json!({"0": "1"})).is_err());
     }
 }
