@@ -4,6 +4,7 @@
 //! * [`r1cs`]: the relation exported as circom's `.r1cs`;
 //! * [`ptau`]: snarkjs Powers of Tau files, and an insecure generator for tests;
 //! * [`zkey`]: snarkjs's Groth16 `.zkey`;
+//! * [`wtns`]: witnesses as circom's `.wtns`, for snarkjs and rapidsnark to prove from;
 //! * [`phase2`]: the initial key, contributions, the beacon, verification;
 //! * [`import()`]: a verified `.zkey` as the project's keys directory, proving with circom's
 //!   QAP reduction (`zkcredit_prover::qap_circom`).
@@ -23,6 +24,7 @@ pub mod ptau;
 pub mod r1cs;
 pub mod relation;
 pub mod rng;
+pub mod wtns;
 pub mod zkey;
 
 pub use error::CeremonyError;

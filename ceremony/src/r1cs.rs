@@ -76,7 +76,7 @@ pub fn to_bytes(rel: &Relation) -> Result<Vec<u8>, CeremonyError> {
     Ok(w.into_bytes())
 }
 
-fn fr_to_le_modulus() -> [u8; 32] {
+pub(crate) fn fr_to_le_modulus() -> [u8; 32] {
     let mut out = [0u8; 32];
     for (i, l) in Fr::MODULUS.0.iter().enumerate() {
         out[i * 8..i * 8 + 8].copy_from_slice(&l.to_le_bytes());

@@ -2,8 +2,10 @@
 //! the `.r1cs` export read by `snarkjs r1cs info`; zkcredit's initial `.zkey` byte for byte
 //! equal to `snarkjs zkey new`'s; zkcredit, snarkjs, zkcredit contributions and a zkcredit
 //! beacon; `snarkjs zkey verify` and zkcredit's verify both accept; the imported keys prove
-//! and snarkjs verifies the proof; a tampered contribution and a tampered point are refused
-//! by both. Timings of both implementations are printed (`--nocapture`).
+//! and snarkjs verifies the proof; the other way round, snarkjs proves from zkcredit's
+//! `.wtns` witness (after `snarkjs wtns check`) and zkcredit verifies that proof (rapidsnark
+//! too, with `RAPIDSNARK=path/to/prover`); a tampered contribution and a tampered point are
+//! refused by both. Timings of both implementations are printed (`--nocapture`).
 //!
 //! Needs snarkjs (`npm ci --prefix .ci`); skips without it unless `ZKCREDIT_REQUIRE_SNARKJS=1`.
 
@@ -16,7 +18,7 @@ use std::process::Command;
 use std::time::Instant;
 use zkcredit_ceremony::phase2::{self, new_zkey, verify};
 use zkcredit_ceremony::ptau::{write_test_ptau, Ptau};
-use zkcredit_ceremony::{import, r1cs, CeremonyError, Relation, Zkey};
+use zkcredit_ceremony::{import, r1cs, wtns, CeremonyError, Relation, Zkey};
 use zkcredit_circuits::circuit::PolicyCircuit;
 use zkcredit_circuits::statement::CircuitId;
 use zkcredit_prover::{check_policy, sample, ProvingKeys};
@@ -306,6 +308,59 @@ fn ceremony_with_snarkjs_on_policy_d20() {
         best[1] * 1e3,
         (best[1] / best[0] - 1.0) * 100.0
     );
+
+    // 6b. The other way round: zkcredit writes the proof's witness as .wtns, snarkjs checks
+    // it against the exported .r1cs and proves with the ceremony's final .zkey, and zkcredit
+    // verifies snarkjs's proof (imported from proof.json and public.json) with the imported
+    // keys. With $RAPIDSNARK set to a rapidsnark `prover` binary, the same for rapidsnark.
+    let z = wtns::assignment(PolicyCircuit::new(20, st.clone(), wit.clone()).expect("circuit"))
+        .expect("assignment");
+    wtns::check(&rel, &z).expect("the witness satisfies the relation");
+    let w = dir.path("policy.wtns");
+    wtns::write(&z, &w).expect("write wtns");
+    let (ok, log, _) = snarkjs(&cli, &["wtns", "check", s(&r1cs_path), s(&w)]);
+    assert!(
+        ok && log.contains("WITNESS IS CORRECT"),
+        "snarkjs wtns check:\n{log}"
+    );
+    let read_json = |p: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(p).expect("read")).expect("json")
+    };
+    let imported = |proof: &Path, public: &Path| Envelope {
+        circuit: id.to_string(),
+        vk_hash: None,
+        public_inputs: snarkjs::public_from_json(&read_json(public)).expect("public.json"),
+        proof: snarkjs::proof_from_json(&read_json(proof)).expect("proof.json"),
+    };
+    let (pj, pubj) = (out.join("their-proof.json"), out.join("their-public.json"));
+    let (ok, log, t_prove) = snarkjs(
+        &cli,
+        &["groth16", "prove", s(&fin), s(&w), s(&pj), s(&pubj)],
+    );
+    assert!(ok, "snarkjs groth16 prove:\n{log}");
+    let theirs = imported(&pj, &pubj);
+    assert_eq!(theirs.public_inputs, env.public_inputs);
+    keys.verifier
+        .verify(&theirs)
+        .expect("zkcredit refused snarkjs's proof of its relation");
+    let mut forged = theirs.clone();
+    forged.public_inputs[3] += ark_bn254::Fr::from(1u64);
+    assert!(keys.verifier.verify(&forged).is_err());
+    println!("snarkjs groth16 prove of policy-d20 from zkcredit's .wtns: {t_prove:.2} s (verified by zkcredit)");
+    if let Some(rapidsnark) = std::env::var_os("RAPIDSNARK") {
+        let (pj, pubj) = (out.join("rs-proof.json"), out.join("rs-public.json"));
+        let t = Instant::now();
+        let status = Command::new(&rapidsnark)
+            .args([&fin, &w, &pj, &pubj])
+            .status()
+            .expect("run rapidsnark");
+        let secs = t.elapsed().as_secs_f64();
+        assert!(status.success(), "rapidsnark failed");
+        keys.verifier
+            .verify(&imported(&pj, &pubj))
+            .expect("zkcredit refused rapidsnark's proof of its relation");
+        println!("rapidsnark prove of policy-d20 from zkcredit's .wtns: {secs:.3} s (verified by zkcredit)");
+    }
 
     // 7. Refusals by both: a contribution that does not chain, a tampered point.
     let mut bad = final_key.clone();

@@ -1,13 +1,14 @@
 //! Refusals without snarkjs, on a small circuit: a truncated file, a `.zkey` for another
 //! relation, for another Powers of Tau, a contribution that does not chain, a tampered point,
-//! a Powers of Tau too small; and a full zkcredit-only ceremony that imports and proves.
+//! a Powers of Tau too small; a full zkcredit-only ceremony that imports and proves; and the
+//! proof's witness as `.wtns`.
 
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::AdditiveGroup;
 use std::path::PathBuf;
 use zkcredit_ceremony::phase2::{self, new_zkey, verify, verify_chain};
 use zkcredit_ceremony::ptau::{write_test_ptau, Ptau};
-use zkcredit_ceremony::{check_relation, import, CeremonyError, Relation, Zkey};
+use zkcredit_ceremony::{check_relation, import, wtns, CeremonyError, Relation, Zkey};
 use zkcredit_circuits::statement::CircuitId;
 
 struct TempDir(PathBuf);
@@ -164,4 +165,29 @@ fn every_refusal_names_its_reason() {
     let mut wrong = env.clone();
     wrong.public_inputs[1] += zkcredit_circuits::Fr::from(1u64);
     assert!(keys.verifier.verify(&wrong).is_err());
+
+    // The same witness as circom's .wtns: it satisfies the exported relation, its public
+    // part is the proof's inputs, it reads back equal; a changed value, a truncated file and
+    // a file of another kind are refused with the reason.
+    let (st, wit) = zkcredit_prover::check_membership(&input).expect("statement");
+    let circuit = zkcredit_circuits::circuit::MembershipCircuit::new(4, st, wit).expect("circuit");
+    let z = wtns::assignment(circuit).expect("assignment");
+    wtns::check(&rel, &z).expect("the witness satisfies the relation");
+    assert_eq!(&z[1..=rel.num_public], &env.public_inputs[..]);
+    let w = dir.path("m.wtns");
+    wtns::write(&z, &w).expect("write wtns");
+    assert_eq!(wtns::read(&w).expect("read wtns"), z);
+    let mut bad = z.clone();
+    bad[rel.num_public + 1] += zkcredit_circuits::Fr::from(1u64);
+    let err = wtns::check(&rel, &bad).expect_err("a changed witness value passed");
+    assert!(
+        err.to_string().contains("does not satisfy constraint"),
+        "{err}"
+    );
+    let bytes = std::fs::read(&w).expect("read");
+    std::fs::write(&w, &bytes[..bytes.len() - 1]).expect("write");
+    let err = wtns::read(&w).expect_err("truncated wtns read");
+    assert!(err.to_string().contains("truncated"), "{err}");
+    let err = wtns::read(&path).expect_err("a zkey read as wtns");
+    assert!(err.to_string().contains("not a .wtns file"), "{err}");
 }
