@@ -13,6 +13,7 @@ mod exit;
 mod export_cmd;
 mod files;
 mod identity_cmd;
+mod import_cmd;
 mod keys;
 mod ledger_cmd;
 mod node_cmd;
@@ -73,6 +74,10 @@ enum Command {
     /// Multi-party trusted setup in snarkjs .zkey format: init, contribute, beacon, verify, import.
     #[command(subcommand)]
     Ceremony(ceremony_cmd::Command),
+    /// Import a proof made by snarkjs or rapidsnark (proof.json, public.json) as a zkcredit
+    /// proof file, after checking it.
+    #[command(subcommand)]
+    Import(import_cmd::Command),
 }
 
 fn main() -> ExitCode {
@@ -92,6 +97,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo_cmd::run(&args),
         Command::Node(args) => node_cmd::run(&args),
         Command::Ceremony(cmd) => ceremony_cmd::run(&cmd),
+        Command::Import(cmd) => import_cmd::run(&cmd),
     };
     match result {
         Ok(code) => code,

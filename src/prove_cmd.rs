@@ -71,6 +71,11 @@ pub struct PolicyArgs {
     /// Proof file to write.
     #[arg(long, value_name = "PROOF.json")]
     out: PathBuf,
+    /// Also write the circuit's full witness in circom's `.wtns` format, so that snarkjs or
+    /// rapidsnark can prove the same statement from a ceremony `.zkey` (keep it secret: it
+    /// contains the identity secret and every attribute).
+    #[arg(long, value_name = "WITNESS.wtns")]
+    wtns: Option<PathBuf>,
 }
 
 /// Arguments of `zkcredit prove membership`.
@@ -103,6 +108,11 @@ pub struct MembershipArgs {
     /// Proof file to write.
     #[arg(long, value_name = "PROOF.json")]
     out: PathBuf,
+    /// Also write the circuit's full witness in circom's `.wtns` format, so that snarkjs or
+    /// rapidsnark can prove the same statement from a ceremony `.zkey` (keep it secret: it
+    /// contains the identity secret and every attribute).
+    #[arg(long, value_name = "WITNESS.wtns")]
+    wtns: Option<PathBuf>,
 }
 
 /// A prover error: a false statement is a refusal (exit 1), anything else exit 2.
@@ -120,6 +130,12 @@ fn write_proof(out: &Path, env: &Envelope, keys: &ProvingKeys) -> Result<()> {
         false,
         true,
     )
+}
+
+/// Writes a circuit's full assignment `z` as `.wtns` (private: mode 0600, like an identity).
+fn write_wtns(path: &Path, z: &[Fr]) -> Result<()> {
+    let bytes = zkcredit_ceremony::wtns::to_bytes(z)?;
+    crate::files::write_file(path, &bytes, true, true)
 }
 
 /// A Merkle path and root, from a registry/members file or from a ledger.
@@ -239,7 +255,12 @@ fn policy(a: &PolicyArgs) -> Result<ExitCode> {
         holder_scope,
     };
     // The native pre-check first, so a refusal costs nothing.
-    zkcredit_prover::check_policy(&input).map_err(prove_error)?;
+    let (statement, witness) = zkcredit_prover::check_policy(&input).map_err(prove_error)?;
+    if let Some(w) = &a.wtns {
+        let depth = keys.id.depth();
+        let circuit = zkcredit_circuits::circuit::PolicyCircuit::new(depth, statement, witness)?;
+        write_wtns(w, &zkcredit_ceremony::wtns::assignment(circuit)?)?;
+    }
     let pb = spinner(format!("proving {}", keys.id));
     let env = zkcredit_prover::prove_policy(&keys, &input, &mut rand::rngs::OsRng)
         .map_err(prove_error)?;
@@ -279,6 +300,16 @@ fn membership(a: &MembershipArgs) -> Result<ExitCode> {
         scope,
         signal,
     };
+    if let Some(w) = &a.wtns {
+        let (statement, witness) =
+            zkcredit_prover::check_membership(&input).map_err(prove_error)?;
+        let circuit = zkcredit_circuits::circuit::MembershipCircuit::new(
+            keys.id.depth(),
+            statement,
+            witness,
+        )?;
+        write_wtns(w, &zkcredit_ceremony::wtns::assignment(circuit)?)?;
+    }
     let pb = spinner(format!("proving {}", keys.id));
     let env = zkcredit_prover::prove_membership(&keys, &input, &mut rand::rngs::OsRng)
         .map_err(prove_error)?;

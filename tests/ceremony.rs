@@ -1,5 +1,6 @@
 //! `zkcredit circuits export-r1cs` and `zkcredit ceremony …` end to end on `membership-d4`:
-//! outputs, exit codes (0 valid, 1 refused, 2 unreadable) and the keys' provenance.
+//! outputs, exit codes (0 valid, 1 refused, 2 unreadable), the keys' provenance, and a proof
+//! of the same statement made by snarkjs from zkcredit's `.wtns` witness, imported back.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -187,4 +188,127 @@ fn ceremony_commands_end_to_end() {
     assert_eq!(meta["qap"], "circom");
     assert_eq!(meta["ceremony"]["transcript_hash"], t["transcript_hash"]);
     assert_eq!(meta["ceremony"]["beacon"], true);
+
+    // Another prover on the same relation: the proof's witness as .wtns (private), proved by
+    // snarkjs from the final .zkey, imported and verified by zkcredit.
+    let c: serde_json::Value =
+        serde_json::from_str(&ok(d, &["identity", "new", "--out", "id.json"])).expect("json");
+    let commitment = c["commitment"].as_str().expect("commitment").to_string();
+    ok(
+        d,
+        &["registry", "add", "m.json", "--leaf", "9", "--depth", "4"],
+    );
+    ok(
+        d,
+        &[
+            "registry",
+            "add",
+            "m.json",
+            "--leaf",
+            &commitment,
+            "--depth",
+            "4",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "prove",
+            "membership",
+            "--keys",
+            "keys",
+            "--identity",
+            "id.json",
+            "--members",
+            "m.json",
+            "--scope",
+            "vote-1",
+            "--signal",
+            "yes",
+            "--out",
+            "p.json",
+            "--wtns",
+            "w.wtns",
+        ],
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.join("w.wtns"))
+            .expect("wtns")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the witness holds the secret");
+    }
+    let Some(snarkjs) = find_snarkjs() else {
+        assert!(
+            std::env::var("ZKCREDIT_REQUIRE_SNARKJS").as_deref() != Ok("1"),
+            "snarkjs not found and ZKCREDIT_REQUIRE_SNARKJS=1"
+        );
+        return;
+    };
+    let out = Command::new(&snarkjs)
+        .current_dir(d)
+        .args([
+            "groth16",
+            "prove",
+            "2.zkey",
+            "w.wtns",
+            "sp.json",
+            "spub.json",
+        ])
+        .output()
+        .expect("run snarkjs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let imported = ok(
+        d,
+        &[
+            "import",
+            "snarkjs",
+            "--keys",
+            "keys",
+            "--proof",
+            "sp.json",
+            "--public",
+            "spub.json",
+            "--out",
+            "imported.json",
+        ],
+    );
+    assert!(imported.contains("verifies under"), "{imported}");
+    let v = ok(
+        d,
+        &[
+            "verify",
+            "--keys",
+            "keys",
+            "imported.json",
+            "--registry",
+            "m.json",
+            "--scope",
+            "vote-1",
+            "--signal",
+            "yes",
+        ],
+    );
+    assert!(v.contains("valid"), "{v}");
+}
+
+/// snarkjs: `$SNARKJS`, else `.ci/node_modules/.bin/snarkjs` under the workspace, else `PATH`.
+fn find_snarkjs() -> Option<PathBuf> {
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/node_modules/.bin/snarkjs");
+    std::env::var_os("SNARKJS")
+        .map(PathBuf::from)
+        .or_else(|| local.exists().then_some(local))
+        .or_else(|| {
+            Command::new("snarkjs")
+                .arg("--help")
+                .output()
+                .ok()
+                .map(|_| PathBuf::from("snarkjs"))
+        })
 }

@@ -1040,6 +1040,72 @@ fn snarkjs_verifies_an_exported_proof() {
     );
 }
 
+/// A proof in snarkjs's JSON (here our own, exported) imports back as a zkcredit proof file
+/// that `zkcredit verify` accepts; import checks the proof (exit 1 when it does not verify)
+/// and decodes strictly (exit 2 naming the file and field).
+#[test]
+fn a_snarkjs_proof_imports_and_verifies_and_import_is_strict() {
+    let w = world();
+    let dir = w.path("import");
+    expect(
+        &[
+            "export",
+            "snarkjs",
+            "--keys",
+            s(&w.policy_keys),
+            s(&w.proof),
+            "--out",
+            s(&dir),
+        ],
+        0,
+        &[],
+    );
+    let (proof, public) = (dir.join("proof.json"), dir.join("public.json"));
+    let out = dir.join("imported.json");
+    let import = |proof: &Path, public: &Path, code: i32, needles: &[&str]| {
+        expect(
+            &[
+                "import",
+                "snarkjs",
+                "--keys",
+                s(&w.policy_keys),
+                "--proof",
+                s(proof),
+                "--public",
+                s(public),
+                "--out",
+                s(&out),
+            ],
+            code,
+            needles,
+        )
+    };
+    import(&proof, &public, 0, &["verifies under"]);
+    let flags = full_expectations(w);
+    verify_with(&out, &flags, 0, &["valid"]);
+    let imported: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(imported["public_inputs"], proof_json()["public_inputs"]);
+    assert_eq!(imported["proof"], proof_json()["proof"]);
+
+    // Another `now`: a well-formed proof that does not verify.
+    let mut tampered: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&public).unwrap()).unwrap();
+    tampered[3] = (NOW + 1).to_string().into();
+    let bad_public = dir.join("bad-public.json");
+    write(&bad_public, &tampered);
+    import(&proof, &bad_public, 1, &["invalid", "does not verify"]);
+    // A value not below r, and a point off the curve: malformed, named.
+    tampered[3] = P.into();
+    write(&bad_public, &tampered);
+    import(&proof, &bad_public, 2, &["public input 3 is not below"]);
+    let mut p: serde_json::Value = serde_json::from_slice(&std::fs::read(&proof).unwrap()).unwrap();
+    p["pi_a"][1] = "3".into();
+    let bad_proof = dir.join("bad-proof.json");
+    write(&bad_proof, &p);
+    import(&bad_proof, &public, 2, &["pi_a: not a point on the curve"]);
+}
+
 #[test]
 fn bench_json_has_the_documented_keys() {
     let out = expect(
