@@ -420,6 +420,7 @@ pub async fn plan_loan(State(app): Shared, Query(q): Query<LoanPlan>) -> ApiResu
         .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     Ok(Json(json!({
         "circuit": l.keys().policy.circuit(),
+        "vk_hash": l.keys().policy.vk_hash_hex(),
         "tx": {"policy_id": q.policy_id, "amount": q.amount, "term": q.term,
                "rate_bps": rules.rate_bps, "nonce": nonce},
         "statement": expected_json(s, &exp, now),
@@ -480,6 +481,7 @@ pub async fn plan_join(State(app): Shared, Query(q): Query<JoinPlan>) -> ApiResu
         .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     Ok(Json(json!({
         "circuit": l.keys().policy.circuit(),
+        "vk_hash": l.keys().policy.vk_hash_hex(),
         // The admission policy's id is bound into the request: a wallet recomputes the binding.
         "tx": {"identity": views::dec(&identity), "deposit": q.deposit, "nonce": nonce,
                "policy_id": s.core().admission},
@@ -526,6 +528,7 @@ pub async fn plan_vote(State(app): Shared, Query(q): Query<VotePlan>) -> ApiResu
     };
     Ok(Json(json!({
         "circuit": l.keys().membership.circuit(),
+        "vk_hash": l.keys().membership.vk_hash_hex(),
         "tx": {"proposal": q.proposal, "approve": q.approve},
         "path": path,
         "statement": {

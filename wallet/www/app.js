@@ -140,7 +140,7 @@ $('join').onclick = async () => {
       chain_id: head.chain_id, account: account(), amount: deposit, term: 0, rate_bps: 0,
       policy_id: plan.tx.policy_id, nonce: plan.tx.nonce,
     };
-    const { proof, proveMs } = await call({ op: 'prove-ledger-policy', base: keysBase('policy'), request: ledgerRequest(plan, path, request) }, showProgress);
+    const { proof, proveMs } = await call({ op: 'prove-ledger-policy', base: keysBase('policy'), vkHash: plan.vk_hash, request: ledgerRequest(plan, path, request) }, showProgress);
     status(`admission proof made in ${Math.round(proveMs)} ms`);
     const signed = JSON.parse(wasm.signJoin(store.account, head.chain_id, plan.tx.nonce, store.identity, deposit, proof));
     const st = await submitAndFollow(signed, out);
@@ -202,7 +202,7 @@ $('apply').onclick = async () => {
     if (!path) throw new Error('your credential is not attested in the co-op registry');
     const request = { chain_id: head.chain_id, account: account(), amount, term, rate_bps: plan.tx.rate_bps, policy_id: policyId, nonce: plan.tx.nonce };
     const t0 = performance.now();
-    const { proof, proveMs } = await call({ op: 'prove-ledger-policy', base: keysBase('policy'), request: ledgerRequest(plan, path, request) }, showProgress);
+    const { proof, proveMs } = await call({ op: 'prove-ledger-policy', base: keysBase('policy'), vkHash: plan.vk_hash, request: ledgerRequest(plan, path, request) }, showProgress);
     $('proof').textContent = proof;
     status(`proof made in ${Math.round(proveMs)} ms (${Math.round(performance.now() - t0)} ms with keys)`);
     const signed = JSON.parse(wasm.signApplyLoan(store.account, head.chain_id, plan.tx.nonce, policyId, amount, term, plan.tx.rate_bps, proof));
@@ -240,7 +240,7 @@ async function vote(proposal, approve) {
   try {
     const plan = await node.planVote(proposal.id, approve, wasm.identityCommitment(store.identity));
     const { proof } = await call({
-      op: 'prove-ledger-vote', base: keysBase('membership'),
+      op: 'prove-ledger-vote', base: keysBase('membership'), vkHash: plan.vk_hash,
       request: { identity: JSON.parse(store.identity), path: plan.path, statement: plan.statement },
     }, showProgress);
     // A fresh key per vote: the signer is public, so the member's own account would tie the

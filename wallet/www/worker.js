@@ -2,8 +2,8 @@
 // cached), and proves off the page's main thread, reporting progress by stage.
 //
 // Messages in:  {id, op: 'keys', base}
-//               | {id, op: 'prove-ledger-policy', base, request}  (a node's plan: apply, join)
-//               | {id, op: 'prove-ledger-vote', base, request}    (a node's plan: vote)
+//               | {id, op: 'prove-ledger-policy', base, request, vkHash}  (a node's plan: apply, join)
+//               | {id, op: 'prove-ledger-vote', base, request, vkHash}    (a node's plan: vote)
 //               | {id, op: 'prove-policy', base, request}         (files: registry, policy)
 //               | {id, op: 'prove-membership', base, request} | {id, op: 'verify', base, proof}
 // Messages out: {id, progress: {stage, percent}} while working, then {id, ok: result} or
@@ -49,7 +49,18 @@ async function keys(id, base) {
   return entry;
 }
 
-async function handle({ id, op, base, request, proof }) {
+/**
+ * The node's plan names the ledger's verifying key (`vk_hash`): keys that do not match it would
+ * make proofs the ledger refuses, so say so before proving (e.g. a page served with keys of
+ * another deployment, or a stale cache).
+ */
+function checkLedgerKey(k, base, vkHash) {
+  if (vkHash && vkHash !== k.files.meta.vk_hash) {
+    throw new Error(`the keys at ${base} (verifying key ${k.files.meta.vk_hash}) are not the ledger's (${vkHash}): a proof made with them would be refused`);
+  }
+}
+
+async function handle({ id, op, base, request, proof, vkHash }) {
   switch (op) {
     case 'keys': {
       const k = await keys(id, base);
@@ -60,6 +71,7 @@ async function handle({ id, op, base, request, proof }) {
     case 'prove-policy':
     case 'prove-membership': {
       const k = await keys(id, base);
+      checkLedgerKey(k, base, vkHash);
       const policy = op === 'prove-policy' || op === 'prove-ledger-policy';
       progress(id, policy ? 'checking the policy' : 'checking membership', 30);
       const text = JSON.stringify(request);

@@ -129,6 +129,18 @@ try {
   const replay = await fetch(`${node.url}/v1/tx`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: applyTx.body });
   assert.ok(replay.status >= 400 && replay.status < 500, `a replayed application is refused: ${replay.status}`);
 
+  step("keys that are not the ledger's are refused before proving, naming both keys");
+  const mismatch = await page.evaluate(async (base) => {
+    const w = new Worker('worker.js', { type: 'module' });
+    const answer = await new Promise((resolve) => {
+      w.onmessage = (e) => { if (!e.data.progress) resolve(e.data); };
+      w.postMessage({ id: 1, op: 'prove-ledger-policy', base, vkHash: '00'.repeat(32), request: {} });
+    });
+    w.terminate();
+    return answer;
+  }, new URL('keys/policy', `${node.url}/wallet/`).href);
+  assert.match(mismatch.error || '', /are not the ledger's \(0{64}\): a proof made with them would be refused/, JSON.stringify(mismatch));
+
   step('no request carries the identity secret, the signing key, the salt or an attribute');
   const secrets = [identity.secret, accountKey.secret, credential.salt];
   const token = (n) => new RegExp(`(^|[^0-9A-Za-z])${n}([^0-9A-Za-z]|$)`);
