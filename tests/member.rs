@@ -386,6 +386,48 @@ fn a_member_joins_applies_repays_and_signs_files_locally_and_against_a_node() {
         1,
         &["above the policy's maximum 100000"],
     );
+    // Proving keys of the right circuit but another setup are refused before proving:
+    // every proof made with them would be refused.
+    let other = c.path("keys-other");
+    expect(
+        &[
+            "setup",
+            "--circuit",
+            "policy",
+            "--depth",
+            DEPTH,
+            "--out",
+            s(&other),
+            "--seed",
+            "9",
+        ],
+        0,
+        &[],
+    );
+    expect(
+        &[
+            "coop",
+            "apply",
+            "--credential",
+            s(&c.credential),
+            "--policy",
+            "1",
+            "--amount",
+            "12000",
+            "--term",
+            "3",
+            "--dir",
+            s(&c.ledger),
+            "--key",
+            s(&c.member),
+            "--identity",
+            s(&c.identity),
+            "--policy-keys",
+            s(&other),
+        ],
+        2,
+        &["do not match the chain's", "with verifying key"],
+    );
     // A loan application with a policy proof, approved automatically.
     c.coop(
         &[

@@ -23,6 +23,8 @@ pub struct Plan {
     pub now: u64,
     /// The circuit id of the chain's policy key (the proving keys must be for it).
     pub circuit: String,
+    /// Hex BLAKE2b-256 of the chain's policy verifying key (the proving keys must carry it).
+    pub vk_hash: String,
 }
 
 /// What a vote's membership proof must state, with the voter's path in the proposal's
@@ -39,6 +41,8 @@ pub struct VotePlan {
     pub signal: Fr,
     /// The circuit id of the chain's membership key.
     pub circuit: String,
+    /// Hex BLAKE2b-256 of the chain's membership verifying key.
+    pub vk_hash: String,
 }
 
 /// A source of chain state and a sink for signed transactions.

@@ -144,6 +144,7 @@ impl Chain for LocalChain {
             nonce,
             now: self.proof_time(),
             circuit: self.ledger.keys().policy.circuit().to_string(),
+            vk_hash: self.ledger.keys().policy.vk_hash_hex(),
         })
     }
 
@@ -164,6 +165,7 @@ impl Chain for LocalChain {
             nonce,
             now: self.proof_time(),
             circuit: self.ledger.keys().policy.circuit().to_string(),
+            vk_hash: self.ledger.keys().policy.vk_hash_hex(),
         })
     }
 
@@ -200,6 +202,7 @@ impl Chain for LocalChain {
             scope: vote_scope(s.params(), proposal),
             signal: vote_signal(proposal, approve),
             circuit: self.ledger.keys().membership.circuit().to_string(),
+            vk_hash: self.ledger.keys().membership.vk_hash_hex(),
         })
     }
 

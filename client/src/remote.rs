@@ -164,6 +164,7 @@ impl NodeChain {
             nonce: uint(&url, &v["tx"], "nonce")?,
             now,
             circuit: text(&url, &v, "circuit")?,
+            vk_hash: text(&url, &v, "vk_hash")?,
         })
     }
 }
@@ -233,6 +234,7 @@ impl Chain for NodeChain {
             scope: field(&url, st, "scope")?,
             signal: field(&url, st, "signal")?,
             circuit: text(&url, &v, "circuit")?,
+            vk_hash: text(&url, &v, "vk_hash")?,
         })
     }
 

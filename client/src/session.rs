@@ -90,9 +90,12 @@ impl<C: Chain> Session<C> {
         self
     }
 
+    /// The session's keys for `circuit`, which must be the chain's own: the same circuit and
+    /// the same verifying key (`vk_hash`), or every proof made with them would be refused.
     fn keys<'a>(
         keys: &'a Option<Arc<ProvingKeys>>,
         circuit: &str,
+        vk_hash: &str,
         what: &'static str,
     ) -> Result<&'a ProvingKeys, ClientError> {
         let k = keys.as_ref().ok_or(ClientError::Missing(what))?;
@@ -100,6 +103,12 @@ impl<C: Chain> Session<C> {
             return Err(ClientError::WrongKeys {
                 expected: circuit.to_string(),
                 found: k.id.to_string(),
+            });
+        }
+        if k.verifier.vk_hash_hex() != vk_hash {
+            return Err(ClientError::WrongKeys {
+                expected: format!("{circuit} with verifying key {vk_hash}"),
+                found: format!("verifying key {}", k.verifier.vk_hash_hex()),
             });
         }
         Ok(k)
@@ -124,6 +133,7 @@ impl<C: Chain> Session<C> {
         let keys = Self::keys(
             &self.policy_keys,
             &plan.circuit,
+            &plan.vk_hash,
             "policy proving keys (--policy-keys)",
         )?;
         let (path, root) = self.chain.credential_path(&credential.leaf())?;
@@ -224,6 +234,7 @@ impl<C: Chain> Session<C> {
         let keys = Self::keys(
             &self.membership_keys,
             &plan.circuit,
+            &plan.vk_hash,
             "membership proving keys (--membership-keys)",
         )?;
         let t = Instant::now();
