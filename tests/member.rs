@@ -535,7 +535,7 @@ fn a_member_joins_applies_repays_and_signs_files_locally_and_against_a_node() {
     expect(
         &["ledger", "status", &h1, "--dir", ledger],
         1,
-        &["rejected", "insufficient capital"],
+        &["rejected", "insufficient capital", "[insufficient_capital]"],
     );
     expect(
         &["ledger", "status", &h2, "--dir", ledger],

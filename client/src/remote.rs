@@ -314,6 +314,7 @@ impl Chain for NodeChain {
             "rejected" => TxStatus::Rejected {
                 height: uint(&url, &v, "height")?,
                 reason: text(&url, &v, "reason")?,
+                code: text(&url, &v, "rule")?,
             },
             other => return Err(bad(&url, format!("unknown status {other:?}"))),
         }))

@@ -25,8 +25,10 @@ pub enum TxStatus {
     Rejected {
         /// Height of the block that settled it.
         height: u64,
-        /// Why.
+        /// Why, for people.
         reason: String,
+        /// The rule that failed, for scripts: [`crate::TxError::code`].
+        code: String,
     },
 }
 

@@ -21,7 +21,7 @@ use zkcredit_circuits::Fr;
 /// member governance, collateral and capital-seconds (issue 9) changed the encodings of
 /// `Genesis`, `Core` and `TxBody`. 3: a failed proposal records the rule's stable code
 /// instead of the error message (a chain with a failed proposal would otherwise replay to
-/// another state hash).
+/// another state hash), and a rejected transaction's status carries that code too.
 pub const FORMAT_VERSION: u32 = 3;
 /// The database file inside a ledger directory.
 pub const DB_FILE: &str = "ledger.redb";
@@ -431,6 +431,7 @@ impl Ledger {
                         let st = TxStatus::Rejected {
                             height: h,
                             reason: r.error.to_string(),
+                            code: r.error.code().to_string(),
                         };
                         status.insert(&r.hash[..], &codec::encode(&st)[..])?;
                     }

@@ -137,9 +137,14 @@ fn status_json(hash: &Hash, st: &TxStatus) -> Value {
             v["height"] = json!(height);
             v["index"] = json!(index);
         }
-        TxStatus::Rejected { height, reason } => {
+        TxStatus::Rejected {
+            height,
+            reason,
+            code,
+        } => {
             v["height"] = json!(height);
             v["reason"] = json!(reason);
+            v["rule"] = json!(code);
         }
     }
     v

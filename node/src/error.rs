@@ -1,7 +1,9 @@
 //! The one error type of the API: an HTTP status, a stable machine-readable code and a message.
 //!
-//! Every error the node answers is JSON: `{"error": {"code": "...", "message": "..."}}`. Codes
-//! are part of API v1 and never change meaning; messages are for people and may be reworded.
+//! Every error the node answers is JSON: `{"error": {"code": "...", "message": "..."}}`, and for
+//! a transaction the ledger refuses also `"rule"`: the ledger's stable code of the rule that
+//! failed (`TxError::code`, e.g. `insufficient_collateral`). Codes and rules are part of API v1
+//! and never change meaning; messages are for people and may be reworded.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -18,6 +20,8 @@ pub struct ApiError {
     pub code: &'static str,
     /// What is wrong, naming the field.
     pub message: String,
+    /// For a refused transaction: the ledger rule that failed ([`TxError::code`]).
+    pub rule: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -29,6 +33,8 @@ struct Body<'a> {
 struct Inner<'a> {
     code: &'a str,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'a str>,
 }
 
 impl ApiError {
@@ -38,6 +44,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            rule: None,
         }
     }
     /// 400 `bad_request`.
@@ -68,6 +75,7 @@ impl ApiError {
             error: Inner {
                 code: self.code,
                 message: &self.message,
+                rule: self.rule,
             },
         })
         .unwrap_or_else(|_| String::from("{\"error\":{\"code\":\"internal\",\"message\":\"\"}}"))
@@ -98,7 +106,10 @@ pub fn tx_refused(e: &TxError) -> ApiError {
         TxError::UnknownRoot => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_root"),
         _ => (StatusCode::UNPROCESSABLE_ENTITY, "rule_failed"),
     };
-    ApiError::new(status, code, e.to_string())
+    ApiError {
+        rule: Some(e.code()),
+        ..ApiError::new(status, code, e.to_string())
+    }
 }
 
 /// Turns a non-JSON error answered by a layer (413 from the body limit, 408 from the timeout,

@@ -702,7 +702,9 @@ async fn bad_input_is_refused_and_changes_nothing() {
     // A replayed (already included) transaction, and a nonce from the future.
     expect(c.submit_raw(&loan).await, 409, "wrong_nonce");
     let future = Tx::sign(CHAIN, &ms[2].0, 99, TxBody::Deposit { amount: 1 });
-    expect(c.submit_raw(&future).await, 409, "wrong_nonce");
+    let refused = c.submit_raw(&future).await;
+    assert_eq!(refused.1["error"]["rule"], "wrong_nonce", "{}", refused.1);
+    expect(refused, 409, "wrong_nonce");
     // Bad paths and queries.
     expect(c.get("/v1/tx/nothex").await, 400, "bad_request");
     expect(
@@ -1167,6 +1169,7 @@ async fn admitted_proofs_verify_once_injected_ones_at_build() {
         v["reason"].as_str().is_some_and(|r| r.contains("proof")),
         "{v}"
     );
+    assert_eq!(v["rule"], "invalid_proof", "{v}");
     assert_eq!(metric(&c, "zkcredit_proofs_verified_total").await, 0);
     assert_eq!(metric(&c, "zkcredit_proofs_preverified_total").await, 0);
     c.include(&good).await;

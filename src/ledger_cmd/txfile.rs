@@ -203,8 +203,12 @@ pub fn print_status(hash: &str, st: &TxStatus) -> ExitCode {
             println!("{hash}: included at height {height}, index {index}");
             ExitCode::SUCCESS
         }
-        TxStatus::Rejected { height, reason } => {
-            println!("{hash}: rejected at height {height}: {reason}");
+        TxStatus::Rejected {
+            height,
+            reason,
+            code,
+        } => {
+            println!("{hash}: rejected at height {height}: {reason} [{code}]");
             ExitCode::from(1)
         }
     }
