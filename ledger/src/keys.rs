@@ -4,7 +4,7 @@
 use crate::codec::Hash;
 use crate::error::{LedgerError, TxError};
 use crate::tx::{Genesis, ProofData};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use zkcredit_circuits::statement::CircuitId;
 use zkcredit_verifier::{BatchError, Envelope, ProofFile, VerifierKey, PROOF_BYTES, PROOF_FORMAT};
 
@@ -154,52 +154,81 @@ pub fn check_pending(keys: &Keys, pending: &[Pending]) -> Checked {
     out
 }
 
-/// Proofs this process has already verified against the chain's keys (a node's admission
-/// check), so that building a block from its own mempool need not verify them again.
+/// Checks this process has already made (a node's admission), so that building a block from
+/// its own mempool need not make them again: proofs verified against the chain's keys, and
+/// signatures verified over the chain's id.
 ///
-/// An entry names exactly what was verified: the hash of the transaction carrying the proof
-/// (which covers its proof bytes, public inputs and signatures) and the hash of the verifying
-/// key that accepted it. A mark is only ever made by the process that ran the check and is
-/// never read from the network or the store; blocks applied with [`State::apply_block`] (and
-/// `ledger verify`'s replay) ignore marks and verify every proof.
+/// A proof mark names exactly what was verified: the hash of the transaction carrying the
+/// proof (which covers its proof bytes, public inputs and signatures) and the hash of the
+/// verifying key that accepted it. A signature mark names the hash of a transaction whose
+/// signature and co-signatures were verified over this chain's signing message (the hash
+/// covers the signer, nonce, body and every signature, and the chain id is fixed at genesis).
+/// A mark is only ever made by the process that ran the check and is never read from the
+/// network or the store; blocks applied with [`State::apply_block`] (and `ledger verify`'s
+/// replay) ignore marks and check every signature and proof.
 ///
 /// [`State::apply_block`]: crate::State::apply_block
 #[derive(Clone, Debug, Default)]
-pub struct Verified(HashMap<Hash, [u8; 32]>);
+pub struct Verified {
+    proofs: HashMap<Hash, [u8; 32]>,
+    signed: HashSet<Hash>,
+}
 
 impl Verified {
     /// Records that the proof of transaction `tx` passed verification under `key`.
     pub fn insert(&mut self, tx: Hash, key: &VerifierKey) {
-        self.0.insert(tx, key.vk_hash());
+        self.proofs.insert(tx, key.vk_hash());
     }
 
     /// Whether the proof of transaction `tx` passed verification under exactly `key`.
     pub fn contains(&self, tx: &Hash, key: &VerifierKey) -> bool {
-        self.0.get(tx) == Some(&key.vk_hash())
+        self.proofs.get(tx) == Some(&key.vk_hash())
     }
 
-    /// The mark of `tx`, if any, as `(tx hash, key hash)`.
+    /// The proof mark of `tx`, if any, as `(tx hash, key hash)`.
     pub fn get(&self, tx: &Hash) -> Option<(Hash, [u8; 32])> {
-        self.0.get(tx).map(|k| (*tx, *k))
+        self.proofs.get(tx).map(|k| (*tx, *k))
     }
 
-    /// Adds a mark returned by [`Verified::get`].
+    /// Adds a proof mark returned by [`Verified::get`].
     pub fn insert_raw(&mut self, (tx, key): (Hash, [u8; 32])) {
-        self.0.insert(tx, key);
+        self.proofs.insert(tx, key);
+    }
+
+    /// Records that the signature and every co-signature of transaction `tx` passed
+    /// verification over this chain's signing message.
+    pub fn insert_signed(&mut self, tx: Hash) {
+        self.signed.insert(tx);
+    }
+
+    /// Whether the signatures of transaction `tx` passed verification.
+    pub fn signed(&self, tx: &Hash) -> bool {
+        self.signed.contains(tx)
+    }
+
+    /// Copies the marks of `tx` (proof and signatures) from `other`.
+    pub fn copy(&mut self, other: &Verified, tx: &Hash) {
+        if let Some(mark) = other.get(tx) {
+            self.insert_raw(mark);
+        }
+        if other.signed(tx) {
+            self.insert_signed(*tx);
+        }
     }
 
     /// Keeps the marks of the transactions `keep` accepts.
     pub fn retain(&mut self, mut keep: impl FnMut(&Hash) -> bool) {
-        self.0.retain(|h, _| keep(h));
+        self.proofs.retain(|h, _| keep(h));
+        self.signed.retain(|h| keep(h));
     }
 
-    /// Number of marks.
+    /// Number of proof marks.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.proofs.len()
     }
 
-    /// Whether there are none.
+    /// Whether there are no marks at all.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.proofs.is_empty() && self.signed.is_empty()
     }
 }

@@ -385,13 +385,27 @@ impl State {
         time: u64,
         keys: &Keys,
     ) -> Result<Option<(ProofKind, zkcredit_verifier::Envelope)>, TxError> {
-        let msg = tx.message(&self.core.params.chain_id);
-        if !check_signature(&tx.signer, &msg, &tx.signature) {
-            return Err(TxError::BadSignature);
-        }
-        for (index, c) in tx.cosignatures.iter().enumerate() {
-            if !check_signature(&c.signer, &msg, &c.signature) {
-                return Err(TxError::BadCosignature { index });
+        self.execute_signed(tx, time, keys, false)
+    }
+
+    /// [`State::execute`], skipping the signature checks when `signed` (the caller verified
+    /// exactly this transaction's signatures over this chain: a [`Verified`] signature mark).
+    fn execute_signed(
+        &mut self,
+        tx: &Tx,
+        time: u64,
+        keys: &Keys,
+        signed: bool,
+    ) -> Result<Option<(ProofKind, zkcredit_verifier::Envelope)>, TxError> {
+        if !signed {
+            let msg = tx.message(&self.core.params.chain_id);
+            if !check_signature(&tx.signer, &msg, &tx.signature) {
+                return Err(TxError::BadSignature);
+            }
+            for (index, c) in tx.cosignatures.iter().enumerate() {
+                if !check_signature(&c.signer, &msg, &c.signature) {
+                    return Err(TxError::BadCosignature { index });
+                }
             }
         }
         // Nonces only increase: a transaction may skip the nonce of an earlier one that was
@@ -547,10 +561,11 @@ impl State {
             .map(|(next, block, rejected, _)| (next, block, rejected))
     }
 
-    /// [`State::build_block`] for a block producer that already verified some proofs: a
-    /// candidate whose proof is marked in `verified` for exactly its transaction hash and the
-    /// key of its circuit skips the pairing check (every other rule, the strict proof
-    /// decoding and the public-input checks still run); every other proof is batch-verified.
+    /// [`State::build_block`] for a block producer that already verified some proofs and
+    /// signatures: a candidate whose proof is marked in `verified` for exactly its transaction
+    /// hash and the key of its circuit skips the pairing check (every other rule, the strict
+    /// proof decoding and the public-input checks still run), one whose transaction hash has
+    /// a signature mark skips the ed25519 checks; every other proof and signature is checked.
     /// Also returns how many proofs were skipped. Only the process that made the marks may
     /// pass them; blocks from elsewhere go through [`State::apply_block`], which verifies
     /// all.
@@ -590,11 +605,12 @@ impl State {
                     });
                     continue;
                 }
-                match next.execute(tx, time, keys) {
+                let hash = (!verified.is_empty()).then(|| tx.hash());
+                let signed = hash.is_some_and(|h| verified.signed(&h));
+                match next.execute_signed(tx, time, keys, signed) {
                     Ok(p) => {
                         if let Some((kind, env)) = p {
-                            if !verified.is_empty() && verified.contains(&tx.hash(), keys.get(kind))
-                            {
+                            if hash.is_some_and(|h| verified.contains(&h, keys.get(kind))) {
                                 skipped += 1;
                             } else {
                                 pending.push((i, kind, env));

@@ -1,7 +1,7 @@
 //! Transactions, blocks and genesis: the bytes the ledger signs, stores and hashes.
 
 use crate::codec::{self, Hash};
-use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use zkcredit_circuits::credential::NUM_ATTRS;
 use zkcredit_circuits::policy::{Clause, Policy};
@@ -430,6 +430,11 @@ impl Tx {
 }
 
 /// Checks one ed25519 signature (strict verification: no malleable encodings).
+///
+/// `verify_strict` (ed25519-dalek 2.2) makes every check `verify` makes — `s` canonical, the
+/// recomputed `R` compared with the signature's `R` *bytes* (so a non-canonical encoding of
+/// `R` fails) — and also refuses a small-order `R` or key; calling `verify` after it, as this
+/// function once did, checked nothing more at the price of a second verification.
 pub fn check_signature(account: &Account, msg: &Hash, signature: &[u8]) -> bool {
     let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
         return false;
@@ -437,7 +442,7 @@ pub fn check_signature(account: &Account, msg: &Hash, signature: &[u8]) -> bool 
     let Ok(key) = VerifyingKey::from_bytes(account) else {
         return false;
     };
-    key.verify_strict(msg, &sig).is_ok() && key.verify(msg, &sig).is_ok()
+    key.verify_strict(msg, &sig).is_ok()
 }
 
 /// A block header. Its hash is the block's hash.
@@ -702,5 +707,50 @@ impl Genesis {
     /// `BLAKE2b-256("zkcredit/genesis/v1" ‖ encode(genesis))`: the previous hash of block 1.
     pub fn hash(&self) -> Hash {
         codec::hash("zkcredit/genesis/v1", &[&codec::encode(self)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::{Signer, SigningKey, Verifier};
+
+    /// The group order ℓ of ed25519, little-endian.
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+
+    #[test]
+    fn signatures_are_checked_strictly() {
+        let k = SigningKey::from_bytes(&[9u8; 32]);
+        let acct = k.verifying_key().to_bytes();
+        let msg = [3u8; 32];
+        let sig = k.sign(&msg).to_bytes();
+        assert!(check_signature(&acct, &msg, &sig));
+        assert!(!check_signature(&acct, &[4u8; 32], &sig));
+        // The same signature with s + ℓ (a malleated copy): refused.
+        let mut s = [0u8; 32];
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let v = u16::from(sig[32 + i]) + u16::from(L[i]) + carry;
+            s[i] = v as u8;
+            carry = v >> 8;
+        }
+        let mut malleated = sig;
+        malleated[32..].copy_from_slice(&s);
+        assert!(!check_signature(&acct, &msg, &malleated));
+        // The identity as key with R = identity and s = 0 satisfies the plain (cofactorless)
+        // equation for every message; the strict check refuses small-order keys and R.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let mut forged = [0u8; 64];
+        forged[0] = 1;
+        assert!(VerifyingKey::from_bytes(&identity)
+            .expect("decodes")
+            .verify(&msg, &ed25519_dalek::Signature::from_bytes(&forged))
+            .is_ok());
+        assert!(!check_signature(&identity, &msg, &forged));
+        assert!(!check_signature(&acct, &msg, &sig[..63]));
     }
 }

@@ -96,3 +96,46 @@ fn marks_skip_only_the_proof_they_name_and_replay_verifies_all() {
         other => panic!("replay accepted a block with a bad proof: {other:?}"),
     }
 }
+
+/// A signature mark skips the ed25519 check of exactly the transaction it names: a forged
+/// signature is refused despite the honest twin's mark, gets in only with a (false) mark of
+/// its own, and applying or replaying that block refuses it.
+#[test]
+fn signature_marks_skip_only_the_transaction_they_name() {
+    let mut w = World::new();
+    let alice = sk(21);
+    w.join(&alice, &ident(1), 10_000);
+    let good = w.tx(&alice, TxBody::Deposit { amount: 5 });
+    let mut forged = good.clone();
+    forged.signature[0] ^= 1;
+    let keys = w.ledger.keys().clone();
+    let t = w.time + 60;
+    let state = w.ledger.state();
+    let mut honest = Verified::default();
+    honest.insert_signed(good.hash());
+    let (_, block, rejected, _) = state
+        .build_block_verified(t, std::slice::from_ref(&forged), &keys, &honest)
+        .unwrap();
+    assert!(block.txs.is_empty());
+    assert_eq!(rejected[0].error, TxError::BadSignature);
+    let (_, block, rejected, _) = state
+        .build_block_verified(t, std::slice::from_ref(&good), &keys, &honest)
+        .unwrap();
+    assert_eq!((block.txs.len(), rejected.len()), (1, 0));
+
+    let mut lie = Verified::default();
+    lie.insert_signed(forged.hash());
+    let (_, block, rejected, _) = state
+        .build_block_verified(t, std::slice::from_ref(&forged), &keys, &lie)
+        .unwrap();
+    assert_eq!((block.txs.len(), rejected.len()), (1, 0));
+    let before = w.ledger.state_hash();
+    assert!(matches!(
+        w.ledger.apply(&block),
+        Err(LedgerError::Block(BlockError::Tx {
+            index: 0,
+            error: TxError::BadSignature
+        }))
+    ));
+    assert_eq!(w.ledger.state_hash(), before);
+}

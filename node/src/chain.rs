@@ -13,16 +13,16 @@
 
 use crate::error::{tx_refused, ApiError};
 use crate::metrics::{Metrics, Phase};
+use crate::precheck::{self, Checked, Decoded};
 use axum::http::StatusCode;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::Instant;
 use zkcredit_circuits::statement::{MembershipStatement, PolicyStatement};
-use zkcredit_ledger::keys::{check_pending, envelope, Pending, Verified};
+use zkcredit_ledger::keys::{Keys, Verified};
 use zkcredit_ledger::{
-    codec, Account, Hash, Ledger, LedgerError, PoolEntry, Produced, ProofKind, Tx, TxBody, TxError,
-    TxStatus,
+    codec, Account, Hash, Ledger, LedgerError, PoolEntry, Produced, Tx, TxBody, TxError, TxStatus,
 };
 
 /// Where block times come from.
@@ -76,9 +76,10 @@ struct PoolIndex {
     next_nonce: HashMap<Account, u64>,
     hashes: HashSet<Hash>,
     nullifiers: HashSet<[u8; 32]>,
-    /// Proofs of pending transactions this node batch-verified at admission (tx hash and
-    /// key hash): block production does not verify them again. Lives in memory only, so
-    /// after a restart the reloaded mempool's proofs are verified when their block is built.
+    /// Proofs (tx hash and key hash) and signatures (tx hash) of pending transactions this
+    /// node verified before admitting them: block production does not verify them again.
+    /// Lives in memory only, so after a restart the reloaded mempool's proofs and signatures
+    /// are verified when their block is built.
     verified: Verified,
 }
 
@@ -109,9 +110,7 @@ impl PoolIndex {
             return v;
         }
         for e in entries {
-            if let Some(mark) = self.verified.get(&e.tx.hash()) {
-                v.insert_raw(mark);
-            }
+            v.copy(&self.verified, &e.tx.hash());
         }
         v
     }
@@ -120,7 +119,7 @@ impl PoolIndex {
 /// The nullifier a proof-carrying transaction spends, if its inputs parse.
 fn nullifier(tx: &Tx) -> Option<[u8; 32]> {
     match &tx.body {
-        TxBody::ApplyLoan { proof, .. } => {
+        TxBody::Join { proof, .. } | TxBody::ApplyLoan { proof, .. } => {
             PolicyStatement::from_public_inputs(&proof.public_inputs)
                 .ok()
                 .map(|s| codec::fr_to_bytes(&s.nullifier))
@@ -135,6 +134,9 @@ fn nullifier(tx: &Tx) -> Option<[u8; 32]> {
 /// The ledger, its mempool and the node's clock.
 pub struct Chain {
     ledger: RwLock<Ledger>,
+    /// Fixed at genesis: the stateless checks need no lock.
+    chain_id: String,
+    keys: Keys,
     pool: Mutex<PoolIndex>,
     limits: PoolLimits,
     clock: Clock,
@@ -159,6 +161,8 @@ impl Chain {
         let pool = PoolIndex::rebuild(ledger.pending()?);
         metrics.set_chain(ledger.height(), pool.entries.len());
         Ok(Self {
+            chain_id: ledger.genesis().params.chain_id.clone(),
+            keys: ledger.keys().clone(),
             ledger: RwLock::new(ledger),
             pool: Mutex::new(pool),
             limits,
@@ -217,73 +221,49 @@ impl Chain {
         self.read().tx_status(hash).map_err(storage)
     }
 
-    /// Admits a batch of decoded transactions: stateless checks (signatures, proof encodings,
-    /// one batch verification per circuit), then, under the mempool lock, nonce order,
-    /// duplicates, spent nullifiers, accepted roots and the bounds; the admitted ones are
-    /// written durably in one write transaction before anyone is told "accepted".
-    pub fn admit(&self, txs: Vec<Tx>) -> Vec<Result<Hash, ApiError>> {
-        let mut out: Vec<Option<Result<Hash, ApiError>>> = vec![None; txs.len()];
+    /// Checks a transaction's signatures and decodes its proof strictly (stateless; run
+    /// outside the admission thread, many at once).
+    ///
+    /// # Errors
+    /// The refusal.
+    pub fn decode(&self, tx: Tx) -> Result<Decoded, ApiError> {
         let t0 = Instant::now();
-        // Stateless checks need the chain id and keys only.
-        let (chain_id, keys) = {
-            let l = self.read();
-            (l.genesis().params.chain_id.clone(), l.keys().clone())
-        };
-        let mut pending: Vec<Pending> = Vec::new();
-        for (i, tx) in txs.iter().enumerate() {
-            let msg = tx.message(&chain_id);
-            if !zkcredit_ledger::tx::check_signature(&tx.signer, &msg, &tx.signature) {
-                out[i] = Some(Err(tx_refused(&TxError::BadSignature)));
-                continue;
-            }
-            if let Some(index) = tx
-                .cosignatures
-                .iter()
-                .position(|c| !zkcredit_ledger::tx::check_signature(&c.signer, &msg, &c.signature))
-            {
-                out[i] = Some(Err(tx_refused(&TxError::BadCosignature { index })));
-                continue;
-            }
-            let proof = match &tx.body {
-                TxBody::ApplyLoan { proof, .. } => Some((ProofKind::Policy, proof)),
-                TxBody::Vote { proof, .. } => Some((ProofKind::Membership, proof)),
-                _ => None,
-            };
-            if let Some((kind, data)) = proof {
-                match envelope(keys.get(kind), data) {
-                    Ok(env) => pending.push((i, kind, env)),
-                    Err(e) => out[i] = Some(Err(tx_refused(&e))),
-                }
-            }
-        }
-        let checked = check_pending(&keys, &pending);
-        for &i in &checked.bad {
-            out[i] = Some(Err(tx_refused(&TxError::InvalidProof)));
-        }
-        // The proofs verified here (and only those) are marked once their transaction is
-        // durably admitted: by its hash and the key that accepted it.
-        let passed: HashMap<usize, ProofKind> = pending
-            .iter()
-            .filter(|(i, _, _)| checked.passed.binary_search(i).is_ok())
-            .map(|(i, kind, _)| (*i, *kind))
-            .collect();
+        let r = precheck::decode(tx, &self.chain_id, &self.keys).map_err(|e| tx_refused(&e));
+        self.metrics.time(Phase::Decode, t0.elapsed());
+        r
+    }
 
+    /// Batch-verifies the proofs of decoded transactions (one pairing check per circuit).
+    pub fn verify(&self, batch: Vec<Decoded>) -> Vec<Result<Checked, ApiError>> {
+        let t0 = Instant::now();
+        let out = precheck::verify(batch, &self.keys)
+            .into_iter()
+            .map(|r| r.map_err(|e| tx_refused(&e)))
+            .collect();
+        self.metrics.time(Phase::Verify, t0.elapsed());
+        out
+    }
+
+    /// Admits a batch of checked transactions (signatures and proofs passed, see
+    /// [`precheck`]): under the mempool lock, nonce order, duplicates, spent nullifiers,
+    /// accepted roots and the bounds; the admitted ones are written durably in one write
+    /// transaction before anyone is told "accepted", and their proofs marked verified.
+    pub fn admit(&self, txs: Vec<Checked>) -> Vec<Result<Hash, ApiError>> {
+        let mut out: Vec<Option<Result<Hash, ApiError>>> = vec![None; txs.len()];
         let t1 = Instant::now();
-        self.metrics.time(Phase::AdmitCheck, t1 - t0);
         let mut pool = self.lock_pool();
         let mut accepted: Vec<Tx> = Vec::new();
-        let mut marks: Vec<(Hash, ProofKind)> = Vec::new();
+        let mut marks: Vec<(Hash, [u8; 32])> = Vec::new();
+        let mut signed: Vec<Hash> = Vec::new();
         {
             let ledger = self.read();
             let state = ledger.state();
             let mut batch_nonce: HashMap<Account, u64> = HashMap::new();
             let mut batch_hashes: HashSet<Hash> = HashSet::new();
             let mut batch_nulls: HashSet<[u8; 32]> = HashSet::new();
-            for (i, tx) in txs.iter().enumerate() {
-                if out[i].is_some() {
-                    continue;
-                }
-                let hash = tx.hash();
+            for (i, checked) in txs.iter().enumerate() {
+                let tx = checked.tx();
+                let hash = checked.hash();
                 let refuse =
                     |code, status, msg: String| Some(Err(ApiError::new(status, code, msg)));
                 if pool.hashes.contains(&hash) || batch_hashes.contains(&hash) {
@@ -340,9 +320,8 @@ impl Chain {
                     }
                 }
                 batch_hashes.insert(hash);
-                if let Some(kind) = passed.get(&i) {
-                    marks.push((hash, *kind));
-                }
+                marks.extend(checked.mark());
+                signed.push(hash);
                 *batch_nonce.entry(tx.signer).or_default() += 1;
                 accepted.push(tx.clone());
                 out[i] = Some(Ok(hash));
@@ -358,8 +337,11 @@ impl Chain {
                     for e in entries {
                         pool.add(e);
                     }
-                    for (hash, kind) in marks {
-                        pool.verified.insert(hash, keys.get(kind));
+                    for mark in marks {
+                        pool.verified.insert_raw(mark);
+                    }
+                    for hash in signed {
+                        pool.verified.insert_signed(hash);
                     }
                 }
                 Err(e) => {
@@ -445,12 +427,12 @@ impl Chain {
 }
 
 /// Checks that need the state, cost little and cannot be undone by transactions still
-/// pending: the nullifier not yet spent, a policy proof's root in the accepted window, a
-/// vote's proposal existing. The full rules run again when
+/// pending: the nullifier not yet spent, a policy (or admission) proof's root in the accepted
+/// window, a vote's proposal existing. The full rules run again when
 /// the block is built.
 fn cheap_state_checks(state: &zkcredit_ledger::State, tx: &Tx) -> Result<(), TxError> {
     match &tx.body {
-        TxBody::ApplyLoan { proof, .. } => {
+        TxBody::Join { proof, .. } | TxBody::ApplyLoan { proof, .. } => {
             let st = PolicyStatement::from_public_inputs(&proof.public_inputs)
                 .map_err(|e| TxError::MalformedProof(e.to_string()))?;
             if !state.root_accepted(&st.root) {

@@ -2,6 +2,8 @@
 //!
 //! * [`chain`]: the one module that touches the ledger — admission into the persisted
 //!   mempool, block production, reads.
+//! * [`precheck`]: the stateless half of admission (signatures, strict proof decoding, batch
+//!   proof verification), done before the admission thread.
 //! * [`api`]: the handlers of API v1 (documented in `docs/api.md` and `node/openapi.json`).
 //! * [`verify`]: a lender's check of a proof against expectations (`POST /v1/verify`).
 //! * [`views`]: the JSON shapes (field elements as decimal strings, bytes as hex).
@@ -9,9 +11,18 @@
 //! * [`rate_limit`], [`metrics`]: a per-client token bucket and Prometheus counters.
 //! * [`wallet`]: the browser wallet's static files at `/wallet/`, cross-origin isolated.
 //!
-//! [`Node::start`] binds, spawns the admission thread (group commit: one durable write per
-//! batch of submissions) and the block producer, and serves until [`Node::shutdown`] or, with
-//! [`serve_until_signal`], SIGINT/SIGTERM.
+//! [`Node::start`] binds, spawns the admission pipeline and the block producer, and serves
+//! until [`Node::shutdown`] or, with [`serve_until_signal`], SIGINT/SIGTERM. A submission goes
+//! through three stages, each working on many submissions at once:
+//! 1. its handler checks the signatures and decodes the proof strictly, on the blocking pool
+//!    (submissions in parallel);
+//! 2. the verification thread batch-verifies the proofs of whatever decoded submissions are
+//!    waiting (one pairing check per circuit, itself parallel);
+//! 3. the admission thread takes whatever checked submissions are waiting, runs the checks
+//!    against the state and the mempool and writes the admitted ones durably in one write
+//!    transaction (group commit), then answers each.
+//!
+//! Stage 2 of the next batch runs while stage 3 waits for the disk.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -20,6 +31,7 @@ pub mod chain;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod precheck;
 pub mod rate_limit;
 pub mod verify;
 pub mod views;
@@ -34,6 +46,7 @@ use axum::Router;
 use chain::{Chain, Clock, PoolLimits};
 use error::ApiError;
 use metrics::Metrics;
+use precheck::{Checked, Decoded};
 use rate_limit::RateLimiter;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -112,7 +125,9 @@ pub enum NodeError {
     Config(String),
 }
 
-type Admission = (Tx, oneshot::Sender<Result<Hash, ApiError>>);
+type Reply = oneshot::Sender<Result<Hash, ApiError>>;
+type ToVerify = (Decoded, Reply);
+type Admission = (Checked, Reply);
 
 /// What handlers share.
 pub struct App {
@@ -121,11 +136,12 @@ pub struct App {
     /// Metrics.
     pub metrics: Arc<Metrics>,
     limiter: RateLimiter,
-    admit_tx: mpsc::Sender<Admission>,
+    verify_tx: mpsc::Sender<ToVerify>,
 }
 
 impl App {
-    /// Hands a transaction to the admission thread and waits for its verdict.
+    /// Checks a transaction's signatures and decodes its proof (on the blocking pool), hands
+    /// it to the verification and admission threads and waits for its verdict.
     ///
     /// # Errors
     /// The refusal, or 503 when the node is shutting down.
@@ -137,27 +153,62 @@ impl App {
                 "the node is shutting down",
             )
         };
+        let chain = self.chain.clone();
+        let decoded = tokio::task::spawn_blocking(move || chain.decode(tx))
+            .await
+            .map_err(ApiError::internal)??;
         let (reply, rx) = oneshot::channel();
-        self.admit_tx
-            .send((tx, reply))
+        self.verify_tx
+            .send((decoded, reply))
             .await
             .map_err(|_| unavailable())?;
         rx.await.map_err(|_| unavailable())?
     }
 }
 
-/// The admission thread: takes whatever submissions are waiting (up to 1,024), admits them as
-/// one batch — one batch proof verification, one durable write — and answers each.
-fn admission_loop(chain: Arc<Chain>, mut rx: mpsc::Receiver<Admission>) {
-    while let Some(first) = rx.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < 1024 {
-            match rx.try_recv() {
-                Ok(a) => batch.push(a),
-                Err(_) => break,
+/// Takes whatever is waiting on `rx`, up to 1,024, blocking for the first; `None` once the
+/// channel is closed and empty.
+fn next_batch<T>(rx: &mut mpsc::Receiver<T>) -> Option<Vec<T>> {
+    let first = rx.blocking_recv()?;
+    let mut batch = vec![first];
+    while batch.len() < 1024 {
+        match rx.try_recv() {
+            Ok(a) => batch.push(a),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
+/// The verification thread: batch-verifies the proofs of whatever decoded submissions are
+/// waiting, answers the refused ones and passes the others on to the admission thread.
+fn verification_loop(
+    chain: Arc<Chain>,
+    mut rx: mpsc::Receiver<ToVerify>,
+    admit_tx: mpsc::Sender<Admission>,
+) {
+    while let Some(batch) = next_batch(&mut rx) {
+        let (decoded, replies): (Vec<Decoded>, Vec<Reply>) = batch.into_iter().unzip();
+        for (r, reply) in chain.verify(decoded).into_iter().zip(replies) {
+            match r {
+                Ok(checked) => {
+                    // Fails only when the admission thread is gone (shutdown): the reply is
+                    // dropped with it and the client gets 503.
+                    let _ = admit_tx.blocking_send((checked, reply));
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                }
             }
         }
-        let (txs, replies): (Vec<Tx>, Vec<_>) = batch.into_iter().unzip();
+    }
+}
+
+/// The admission thread: takes whatever checked submissions are waiting (up to 1,024),
+/// admits them as one batch — state checks, one durable write — and answers each.
+fn admission_loop(chain: Arc<Chain>, mut rx: mpsc::Receiver<Admission>) {
+    while let Some(batch) = next_batch(&mut rx) {
+        let (txs, replies): (Vec<Checked>, Vec<Reply>) = batch.into_iter().unzip();
         for (r, reply) in chain.admit(txs).into_iter().zip(replies) {
             let _ = reply.send(r);
         }
@@ -261,6 +312,7 @@ pub struct Node {
     stop: watch::Sender<bool>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     producer: tokio::task::JoinHandle<()>,
+    verification: std::thread::JoinHandle<()>,
     admission: std::thread::JoinHandle<()>,
 }
 
@@ -303,15 +355,20 @@ impl Node {
             })?,
         );
         let (admit_tx, admit_rx) = mpsc::channel::<Admission>(16_384);
+        let (verify_tx, verify_rx) = mpsc::channel::<ToVerify>(16_384);
         let c = chain.clone();
         let admission = std::thread::Builder::new()
             .name("admission".into())
             .spawn(move || admission_loop(c, admit_rx))?;
+        let c = chain.clone();
+        let verification = std::thread::Builder::new()
+            .name("verification".into())
+            .spawn(move || verification_loop(c, verify_rx, admit_tx))?;
         let app = Arc::new(App {
             chain: chain.clone(),
             metrics,
             limiter: RateLimiter::new(config.rate_per_sec, config.rate_burst),
-            admit_tx,
+            verify_tx,
         });
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
@@ -336,6 +393,7 @@ impl Node {
             stop,
             server,
             producer,
+            verification,
             admission,
         })
     }
@@ -351,6 +409,7 @@ impl Node {
             stop,
             server,
             producer,
+            verification,
             admission,
             app,
             ..
@@ -358,10 +417,15 @@ impl Node {
         let _ = stop.send(true);
         let served = server.await;
         let _ = producer.await;
-        // The last sender of the admission channel goes with the last `App`: the admission
-        // thread then ends and drops its handle on the ledger.
+        // The last sender of the verification channel goes with the last `App`: the
+        // verification thread then ends, dropping the admission channel's sender, and the
+        // admission thread ends and drops its handle on the ledger.
         drop(app);
-        let _ = tokio::task::spawn_blocking(move || admission.join()).await;
+        let _ = tokio::task::spawn_blocking(move || {
+            let _ = verification.join();
+            admission.join()
+        })
+        .await;
         match served {
             Ok(r) => Ok(r?),
             Err(e) => Err(NodeError::Config(e.to_string())),

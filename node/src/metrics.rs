@@ -27,8 +27,11 @@ pub struct Metrics {
 /// A timed phase of admission or block production (`zkcredit_phase_seconds_total{phase=..}`).
 #[derive(Clone, Copy, Debug)]
 pub enum Phase {
-    /// Admission: signatures, proof decoding and the batch proof verification.
-    AdmitCheck,
+    /// Before admission, in the handlers (summed over parallel requests): signatures and
+    /// strict proof decoding.
+    Decode,
+    /// Before admission, on the verification thread: the batch proof verification.
+    Verify,
     /// Admission: nonce, bound and state checks under the mempool lock.
     AdmitState,
     /// Admission: the durable write of the accepted batch (one fsync).
@@ -40,8 +43,9 @@ pub enum Phase {
 }
 
 impl Phase {
-    const ALL: [(Phase, &'static str); 5] = [
-        (Phase::AdmitCheck, "admit_check"),
+    const ALL: [(Phase, &'static str); 6] = [
+        (Phase::Decode, "decode"),
+        (Phase::Verify, "verify"),
         (Phase::AdmitState, "admit_state"),
         (Phase::AdmitWrite, "admit_write"),
         (Phase::BlockBuild, "block_build"),

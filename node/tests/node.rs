@@ -261,6 +261,18 @@ async fn with_member<T: Send + 'static>(
     id: &Identity,
     f: impl FnOnce(&mut Session<NodeChain>, &Member) -> T + Send + 'static,
 ) -> T {
+    with_member_seeded(c, k, id, 0, f).await
+}
+
+/// [`with_member`] with the session's seed changed by `salt` (a member's second anonymous vote
+/// needs another one-time key than its first).
+async fn with_member_seeded<T: Send + 'static>(
+    c: &Client,
+    k: &SigningKey,
+    id: &Identity,
+    salt: u64,
+    f: impl FnOnce(&mut Session<NodeChain>, &Member) -> T + Send + 'static,
+) -> T {
     let base = c.base.clone();
     let member = Member {
         key: k.clone(),
@@ -274,7 +286,7 @@ async fn with_member<T: Send + 'static>(
         let mut s = Session::new(NodeChain::new(&base).expect("node client"))
             .with_policy_keys(policy_keys().clone())
             .with_membership_keys(membership_keys().clone())
-            .with_seed(u64::from_le_bytes(seed));
+            .with_seed(u64::from_le_bytes(seed) ^ salt);
         f(&mut s, &member)
     })
     .await
@@ -306,11 +318,15 @@ async fn join(c: &Client, k: &SigningKey, id: &Identity, deposit: u64) -> Tx {
     .await
 }
 
-/// An anonymous yes vote (a one-time signing key).
+/// An anonymous yes vote (a one-time signing key, one per member and proposal).
 async fn vote(c: &Client, k: &SigningKey, id: &Identity, proposal: u64) -> Tx {
-    with_member(c, k, id, move |s, m| {
-        s.vote(m, proposal, true).expect("vote")
-    })
+    with_member_seeded(
+        c,
+        k,
+        id,
+        proposal.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        move |s, m| s.vote(m, proposal, true).expect("vote"),
+    )
     .await
 }
 
@@ -501,10 +517,31 @@ async fn coop_story_over_http() {
     // No transaction needed: the overdue loan is the next block's work.
     c.wait_for("/v1/loans/1", "status", "defaulted").await;
 
-    // A member proposes to distribute profit; members would vote on it (the ledger's tests
-    // run the vote); here the API shows the open proposal.
+    // A pays its second instalment, late fee included: profit to distribute even after B's
+    // write-off took the reserve and the earlier profit.
+    let l0 = c.ok("/v1/loans/0").await;
+    let second = &l0["schedule"][1];
+    let due = ["principal", "interest", "late_fee"]
+        .iter()
+        .map(|f| second[f].as_u64().expect("amount"))
+        .sum::<u64>();
+    let repay = c
+        .sign(
+            &ms[0].0,
+            TxBody::Repay {
+                loan: 0,
+                amount: due,
+            },
+        )
+        .await;
+    c.include(&repay).await;
     let pool = c.ok("/v1/pool").await;
-    assert!(pool["losses"].as_u64().expect("losses") > 0);
+    assert!(pool["losses"].as_u64().expect("losses") > 0, "{pool}");
+    let amount = pool["undistributed"].as_u64().expect("undistributed");
+    assert!(amount > 0, "{pool}");
+
+    // A member proposes to distribute it, the members vote over HTTP (anonymous membership
+    // proofs), and the first block after the vote period closes and executes the proposal.
     let props = c.ok("/v1/proposals").await["proposals"]
         .as_array()
         .expect("proposals")
@@ -513,15 +550,50 @@ async fn coop_story_over_http() {
         .sign(
             &ms[2].0,
             TxBody::Propose {
-                action: ProposalAction::Distribute { amount: 1 },
+                action: ProposalAction::Distribute { amount },
             },
         )
         .await;
     c.include(&tx).await;
-    let p = c.ok(&format!("/v1/proposals/{props}")).await;
-    assert_eq!(p["status"], "open");
-    assert_eq!(p["action"]["kind"], "distribute");
-    assert_eq!(c.ok("/v1/pool").await["balanced"], true);
+    let path = format!("/v1/proposals/{props}");
+    let p = c.ok(&path).await;
+    assert_eq!(p["status"], "open", "{p}");
+    assert_eq!(p["action"]["kind"], "distribute", "{p}");
+    let capital = |pool: &Value| pool["total_capital"].as_u64().expect("capital");
+    let reserve = |pool: &Value| pool["reserve"].as_u64().expect("reserve");
+    let mut member_capital = Vec::new();
+    for (k, id) in &ms {
+        let a = c
+            .ok(&format!("/v1/accounts/{}", hex::encode(acct(k))))
+            .await;
+        member_capital.push(a["member"]["capital"].as_u64().expect("capital"));
+        let v = vote(&c, k, id, props as u64).await;
+        c.include(&v).await;
+    }
+    let p = c.ok(&path).await;
+    assert_eq!(
+        (p["yes"].as_u64(), p["status"].as_str()),
+        (Some(3), Some("open")),
+        "{p}"
+    );
+    let before = c.ok("/v1/pool").await;
+    // No transaction: the closing is the block's own work.
+    now.store(p["deadline"].as_u64().expect("deadline"), Ordering::SeqCst);
+    c.wait_for(&path, "status", "executed").await;
+    let after = c.ok("/v1/pool").await;
+    // 10 % of it stays in the reserve; the rest is credited to the members' capital.
+    let keep = amount * u64::from(genesis().params.distribution_reserve_bps) / 10_000;
+    assert_eq!(capital(&after), capital(&before) + amount - keep, "{after}");
+    assert!(reserve(&after) >= reserve(&before) + keep, "{after}");
+    assert_eq!(after["balanced"], true, "{after}");
+    let mut credited = 0;
+    for ((k, _), was) in ms.iter().zip(&member_capital) {
+        let a = c
+            .ok(&format!("/v1/accounts/{}", hex::encode(acct(k))))
+            .await;
+        credited += a["member"]["capital"].as_u64().expect("capital") - was;
+    }
+    assert_eq!(credited, amount - keep);
 
     // Reads by hash agree with reads by height; the dashboard, metrics, OpenAPI are served.
     let head = c.ok("/v1/head").await;
@@ -1116,6 +1188,10 @@ async fn admitted_proofs_verify_once_injected_ones_at_build() {
     let c = Client::new(node.addr);
     let ms = members();
     coop(&c, &ms).await;
+    // The admission proofs of the three `Join`s were batch-verified at admission like every
+    // other proof, so their block did not verify them again.
+    assert_eq!(metric(&c, "zkcredit_proofs_verified_total").await, 0);
+    assert_eq!(metric(&c, "zkcredit_proofs_preverified_total").await, 3);
     let creds = [credential(&ms[0].1, 720), credential(&ms[1].1, 720)];
     for cred in &creds {
         let att = c
@@ -1143,6 +1219,29 @@ async fn admitted_proofs_verify_once_injected_ones_at_build() {
         (s, v["error"]["code"].as_str()),
         (422, Some("invalid_proof"))
     );
+
+    // A `Join` whose admission proof does not verify (one proof's bytes, another's inputs) is
+    // refused at admission too, before any state check.
+    if let (TxBody::ApplyLoan { proof: p, .. }, TxBody::ApplyLoan { proof: q, .. }) =
+        (&good.body, &other.body)
+    {
+        let (k, id) = (sk(30), Identity::from_secret(Fr::from(9_100u64)));
+        let proof = ProofData {
+            public_inputs: q.public_inputs.clone(),
+            proof: p.proof.clone(),
+        };
+        let body = TxBody::Join {
+            identity: id.commitment(),
+            deposit: 200_000,
+            proof,
+        };
+        let (s, v) = c.submit_raw(&Tx::sign(CHAIN, &k, 0, body)).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (422, Some("invalid_proof")),
+            "{v}"
+        );
+    }
 
     let (verified, pre) = (
         metric(&c, "zkcredit_proofs_verified_total").await,
