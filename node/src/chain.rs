@@ -405,7 +405,18 @@ impl Chain {
         let mut pool = self.lock_pool();
         let produced = {
             let mut l = self.ledger.write().unwrap_or_else(|p| p.into_inner());
-            l.commit_built(built)?
+            let produced = l.commit_built(built)?;
+            // Counted before the write lock is released: a client that sees its transaction
+            // included (a read under this lock) then reads metrics that count its block.
+            self.metrics.block(
+                produced.block.header.height,
+                produced.block.txs.len(),
+                produced.rejected.len(),
+                produced.proofs,
+                produced.preverified,
+                pool.entries.len().saturating_sub(batch.len()),
+            );
+            produced
         };
         debug_assert!(pool.entries.iter().zip(&batch).all(|(a, b)| a.seq == b.seq));
         let rest = pool.entries.split_off(batch.len());
@@ -414,14 +425,6 @@ impl Chain {
         marks.retain(|h| pool.hashes.contains(h));
         pool.verified = marks;
         self.metrics.time(Phase::BlockCommit, t1.elapsed());
-        self.metrics.block(
-            produced.block.header.height,
-            produced.block.txs.len(),
-            produced.rejected.len(),
-            produced.proofs,
-            produced.preverified,
-            pool.entries.len(),
-        );
         Ok(Some(produced))
     }
 }
