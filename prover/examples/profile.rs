@@ -1,7 +1,9 @@
 //! Where a policy proof's time goes: `cargo run --release -p zkcredit-prover --example profile`
 //!
 //! Prints stock ark-groth16 proving (synthesis with matrices every time), the cached prover
-//! with arkworks' MSM, with our MSM without the GLV split, without overlapping the quotient
+//! with arkworks' MSM, with our MSM without the GLV split, "previous" (the 2-dimensional split
+//! on G2 and arkworks' FFTs for the quotient: the prover before the 4-dimensional `psi` split
+//! and [`zkcredit_prover::quotient`]), without overlapping the quotient
 //! and the MSMs, and as it runs, with its per-step breakdown: medians over interleaved
 //! rounds. Arguments: depth (20), rounds (9),
 //! circuit (`policy`, the default, or `membership`).
@@ -88,27 +90,40 @@ fn profile<C: ConstraintSynthesizer<Fr>>(
     let mut ark: Vec<ProveTimings> = Vec::new();
     let mut serial: Vec<ProveTimings> = Vec::new();
     let mut noglv: Vec<ProveTimings> = Vec::new();
+    let mut glv2: Vec<ProveTimings> = Vec::new();
+    // CPU time of every variant (all threads), which load from other processes does not
+    // inflate: [stock, arkworks MSM, no GLV, previous, no overlap, now].
+    let mut cpu: [Vec<Duration>; 6] = Default::default();
     // Interleaved rounds: a change in machine load hits every variant alike.
     for _ in 0..runs {
         let c = circuit();
         let t = Instant::now();
+        let before = cpu_time();
         let _ = ark_groth16::Groth16::<ark_bn254::Bn254>::create_random_proof_with_reduction(
             c, &keys.pk, rng,
         )
         .unwrap();
         stock.push(t.elapsed());
+        cpu[0].push(cpu_time().saturating_sub(before));
+        let mut run = |cached: &CachedProver, slot: usize| {
+            let before = cpu_time();
+            let out = cached.prove(&keys.pk, circuit(), rng).unwrap();
+            cpu[slot].push(cpu_time().saturating_sub(before));
+            out
+        };
         cached.msm = MsmImpl::Arkworks;
-        let (_, t) = cached.prove(&keys.pk, circuit(), rng).unwrap();
-        ark.push(t);
+        ark.push(run(&cached, 1).1);
         cached.msm = MsmImpl::BatchAffineNoGlv;
-        let (_, t) = cached.prove(&keys.pk, circuit(), rng).unwrap();
-        noglv.push(t);
+        noglv.push(run(&cached, 2).1);
+        cached.msm = MsmImpl::BatchAffineGlv2;
+        cached.own_fft = false;
+        glv2.push(run(&cached, 3).1);
+        cached.own_fft = true;
         cached.msm = MsmImpl::BatchAffine;
         cached.overlap = false;
-        let (_, t) = cached.prove(&keys.pk, circuit(), rng).unwrap();
-        serial.push(t);
+        serial.push(run(&cached, 4).1);
         cached.overlap = true;
-        let (proof, t) = cached.prove(&keys.pk, circuit(), rng).unwrap();
+        let (proof, t) = run(&cached, 5);
         all.push(t);
         let env = zkcredit_verifier::Envelope {
             circuit: keys.id.to_string(),
@@ -123,6 +138,7 @@ fn profile<C: ConstraintSynthesizer<Fr>>(
     let col = |f: fn(&ProveTimings) -> Duration| median(all.iter().map(f).collect());
     let acol = |f: fn(&ProveTimings) -> Duration| median(ark.iter().map(f).collect());
     let ncol = |f: fn(&ProveTimings) -> Duration| median(noglv.iter().map(f).collect());
+    let gcol = |f: fn(&ProveTimings) -> Duration| median(glv2.iter().map(f).collect());
     println!(
         "{name}, {runs} proofs, medians (ms), threads: {}",
         rayon_threads()
@@ -142,6 +158,14 @@ fn profile<C: ConstraintSynthesizer<Fr>>(
         ncol(|t| t.msm_a),
         ncol(|t| t.msm_b_g2),
         ncol(|t| t.msm_c)
+    );
+    println!(
+        "  previous: G2 GLV, ark FFTs   {:8.1}   (a {:.1}, b G2 {:.1}, c {:.1}; {:.2} x stock)",
+        gcol(|t| t.total),
+        gcol(|t| t.msm_a),
+        gcol(|t| t.msm_b_g2),
+        gcol(|t| t.msm_c),
+        gcol(|t| t.total) / stock
     );
     println!(
         "  cached prover, no overlap    {:8.1}",
@@ -168,10 +192,39 @@ fn profile<C: ConstraintSynthesizer<Fr>>(
         full.extend(cs.witness_assignment().unwrap());
         counts(&keys.pk, &full);
     }
+    let mean = |v: Vec<Duration>| v.iter().sum::<Duration>().as_secs_f64() * 1e3 / v.len() as f64;
+    let [c0, c1, c2, c3, c4, c5] = cpu.map(mean);
+    if c0 > 0.0 {
+        println!(
+            "  CPU ms per proof (mean), all threads: stock {c0:.1}, arkworks MSM {c1:.1}, no GLV {c2:.1}, previous {c3:.1}, no overlap {c4:.1}, now {c5:.1} ({:.2} x stock)",
+            c5 / c0
+        );
+    }
     println!(
         "  matrices synthesized once    {:8.1}",
         cached.setup_time.as_secs_f64() * 1e3
     );
+}
+
+/// CPU time (user and system) of this process so far, from `/proc/self/stat`, in clock
+/// ticks of 10 ms (so only sums over many proofs mean anything); zero where that is not
+/// available.
+fn cpu_time() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // fields after the command name (which is in parentheses): utime and stime are the
+    // 12th and 13th
+    let Some(rest) = stat.rsplit(')').next() else {
+        return Duration::ZERO;
+    };
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
 }
 
 fn rayon_threads() -> usize {

@@ -42,9 +42,12 @@ pub struct ProveTimings {
 /// Which multi-scalar multiplication the prover uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MsmImpl {
-    /// zkcredit's batch-affine Pippenger after the GLV split ([`crate::msm::msm`]), the
-    /// default.
+    /// zkcredit's batch-affine Pippenger after the GLV split on G1 ([`crate::msm::msm`]) and
+    /// the 4-dimensional `psi` split on G2 ([`crate::msm::psi4::msm`]), the default.
     BatchAffine,
+    /// The same with the 2-dimensional GLV split on G2 too (the prover before the `psi`
+    /// split), for comparison.
+    BatchAffineGlv2,
     /// The same Pippenger without the GLV split ([`crate::msm::msm_with_window`]), for
     /// comparison.
     BatchAffineNoGlv,
@@ -68,7 +71,7 @@ fn msm_g1(
     scalars: &[<Fr as PrimeField>::BigInt],
 ) -> G1Projective {
     match which {
-        MsmImpl::BatchAffine => crate::msm::msm(bases, scalars),
+        MsmImpl::BatchAffine | MsmImpl::BatchAffineGlv2 => crate::msm::msm(bases, scalars),
         MsmImpl::BatchAffineNoGlv => plain(bases, scalars),
         MsmImpl::Arkworks => G1Projective::msm_bigint(bases, scalars),
     }
@@ -80,7 +83,8 @@ fn msm_g2(
     scalars: &[<Fr as PrimeField>::BigInt],
 ) -> G2Projective {
     match which {
-        MsmImpl::BatchAffine => crate::msm::msm(bases, scalars),
+        MsmImpl::BatchAffine => crate::msm::psi4::msm(bases, scalars),
+        MsmImpl::BatchAffineGlv2 => crate::msm::msm(bases, scalars),
         MsmImpl::BatchAffineNoGlv => plain(bases, scalars),
         MsmImpl::Arkworks => G2Projective::msm_bigint(bases, scalars),
     }
@@ -157,7 +161,7 @@ impl Stopwatch {
 
 /// Runs `a` and `b` side by side when `overlap` is set and the `parallel` feature is on,
 /// one after the other otherwise.
-fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send, RB: Send>(
+pub(crate) fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send, RB: Send>(
     overlap: bool,
     a: A,
     b: B,
@@ -180,6 +184,12 @@ pub struct CachedProver {
     /// The QAP reduction the key was made for: libsnark's (`zkcredit setup`, the default) or
     /// circom's (keys imported from a snarkjs `.zkey`).
     pub reduction: QapReduction,
+    /// Whether libsnark's quotient uses [`crate::quotient`] (tables kept between proofs, the
+    /// default) rather than arkworks' `LibsnarkReduction` (off only for comparison; the
+    /// result is the same).
+    pub own_fft: bool,
+    /// The quotient's tables for this domain size.
+    tables: Option<crate::quotient::Quotient>,
     r1cs: R1csMatrices,
     /// Indexes (into the full assignment) of the variables with a B-query point.
     b_index: Vec<usize>,
@@ -245,6 +255,11 @@ impl CachedProver {
             msm: MsmImpl::BatchAffine,
             overlap: true,
             reduction: QapReduction::Libsnark,
+            own_fft: true,
+            tables: crate::quotient::Quotient::new(
+                r1cs.num_constraints,
+                r1cs.num_instance_variables,
+            ),
             r1cs,
             b_index,
             b_g2_bases,
@@ -267,6 +282,18 @@ impl CachedProver {
     /// [`ProveError::Synthesis`] when the domain is too small or the assignment does not fit.
     pub fn quotient(&self, full: &[Fr]) -> Result<Vec<Fr>, ProveError> {
         match self.reduction {
+            QapReduction::Libsnark if self.own_fft && self.tables.is_some() => {
+                let tables = self.tables.as_ref().ok_or_else(|| {
+                    ProveError::Synthesis("no evaluation domain for the quotient".into())
+                })?;
+                return tables
+                    .compute(&self.r1cs.matrices, self.r1cs.num_instance_variables, full)
+                    .ok_or_else(|| {
+                        ProveError::Synthesis(
+                            "the assignment does not fit the constraint matrices".into(),
+                        )
+                    });
+            }
             QapReduction::Libsnark => {
                 LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
                     &self.r1cs.matrices,

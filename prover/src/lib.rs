@@ -29,6 +29,7 @@ pub mod msm;
 pub mod pk_file;
 mod prove;
 pub mod qap_circom;
+pub mod quotient;
 pub mod sample;
 
 pub use error::ProveError;

@@ -49,39 +49,36 @@ pub fn window_size(n: usize, scalar_bits: usize) -> usize {
         .unwrap_or(8)
 }
 
-/// Signed base-`2^c` digits of every scalar, window-major: `digits[w * n + i]` is digit `w`
-/// of scalar `i`, in `[-2^(c-1), 2^(c-1)]`.
-fn signed_digits<S: AsRef<[u64]>>(scalars: &[S], c: usize, windows: usize) -> Vec<i32> {
-    let n = scalars.len();
-    let mut digits = vec![0i32; windows * n];
-    let half = 1i64 << (c - 1);
-    let full = 1i64 << c;
-    let mask = (1u64 << c) - 1;
-    for (i, s) in scalars.iter().enumerate() {
-        let limbs = s.as_ref();
-        let mut carry = 0i64;
-        for w in 0..windows {
-            let bit = w * c;
-            let limb = bit / 64;
-            let shift = bit % 64;
-            let mut v = if limb < limbs.len() {
-                limbs[limb] >> shift
-            } else {
-                0
-            };
-            if shift + c > 64 && limb + 1 < limbs.len() {
-                v |= limbs[limb + 1] << (64 - shift);
-            }
-            let mut d = (v & mask) as i64 + carry;
-            carry = 0;
-            if d > half {
-                d -= full;
-                carry = 1;
-            }
-            digits[w * n + i] = d as i32;
+/// `len` bits of the little-endian limbs from bit `start` on (`len <= 21`), zero past the end.
+fn bits_at(limbs: &[u64], start: usize, len: usize) -> u64 {
+    let (limb, shift) = (start / 64, start % 64);
+    let Some(&low) = limbs.get(limb) else {
+        return 0;
+    };
+    let mut v = low >> shift;
+    if shift + len > 64 {
+        if let Some(&high) = limbs.get(limb + 1) {
+            v |= high << (64 - shift);
         }
     }
-    digits
+    v & ((1u64 << len) - 1)
+}
+
+/// Signed digit `w` (in `[-2^(c-1), 2^(c-1)]`) of the base-`2^c` representation of a scalar,
+/// computed from the scalar's bits alone so that every window can make its own digits in
+/// parallel: with `v` the window's `c` bits, the digit is `v + b - 2^c t`, where `b` is the
+/// bit just below the window (the carry in: the previous window's top bit) and `t` is `v`'s
+/// top bit (the carry out). The carries telescope, so `sum_w digit_w 2^(wc) = k` whenever
+/// the top window's top bit is zero, which [`windows`] guarantees (`windows * c > bits`).
+pub(crate) fn signed_digit(limbs: &[u64], w: usize, c: usize) -> i32 {
+    let (v, carry_in) = if w == 0 {
+        (bits_at(limbs, 0, c), 0)
+    } else {
+        let x = bits_at(limbs, w * c - 1, c + 1);
+        (x >> 1, x & 1)
+    };
+    let carry_out = v >> (c - 1);
+    (v as i64 + carry_in as i64 - ((carry_out as i64) << c)) as i32
 }
 
 /// For every index pair `(i, j)`, sets `points[i] = points[i] + points[j]`, all with one
@@ -146,12 +143,22 @@ fn batch_add_in_place<P: SWCurveConfig>(
     }
 }
 
-/// One window: `sum_i digit_i * bases_i`.
-fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], c: usize) -> Projective<P> {
+/// Window `w`: `sum_i digit_w(scalar_i) * bases_i`, its digits made here (in the window's
+/// own task).
+fn window_sum<P: SWCurveConfig, S: AsRef<[u64]>>(
+    bases: &[Affine<P>],
+    scalars: &[S],
+    w: usize,
+    c: usize,
+) -> Projective<P> {
+    let digits: Vec<i32> = scalars
+        .iter()
+        .map(|s| signed_digit(s.as_ref(), w, c))
+        .collect();
     let buckets = 1usize << (c - 1);
     // Counting sort of the (signed) points into buckets 1..=2^(c-1).
     let mut start = vec![0usize; buckets + 2];
-    for &d in digits {
+    for &d in &digits {
         if d != 0 {
             start[d.unsigned_abs() as usize + 1] += 1;
         }
@@ -234,15 +241,14 @@ pub fn pippenger<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(
     let c = c.clamp(2, 20);
     let (bases, scalars) = (&bases[..n], &scalars[..n]);
     let windows = windows(bits, c);
-    let digits = signed_digits(scalars, c, windows);
     #[cfg(feature = "parallel")]
     let sums: Vec<Projective<P>> = (0..windows)
         .into_par_iter()
-        .map(|w| window_sum(bases, &digits[w * n..(w + 1) * n], c))
+        .map(|w| window_sum(bases, scalars, w, c))
         .collect();
     #[cfg(not(feature = "parallel"))]
     let sums: Vec<Projective<P>> = (0..windows)
-        .map(|w| window_sum(bases, &digits[w * n..(w + 1) * n], c))
+        .map(|w| window_sum(bases, scalars, w, c))
         .collect();
     let mut result = Projective::<P>::zero();
     for sum in sums.iter().rev() {

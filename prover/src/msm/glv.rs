@@ -40,8 +40,9 @@ pub struct Decomposer {
     sign: [i128; 2],
 }
 
-/// `round(k g / 2^256)` for `k < 2^256` and `g < 2^192`; `None` if it does not fit in 127 bits.
-fn mul_shift(k: &[u64], g: &[u64; 3]) -> Option<u128> {
+/// `k g + 2^255` for `k < 2^256` (up to four limbs) and `g < 2^192`, little-endian: limbs 4
+/// and up are `round(k g / 2^256)`.
+pub(super) fn rounded_product(k: &[u64], g: &[u64; 3]) -> [u64; 8] {
     let mut prod = [0u64; 8];
     for (i, &ki) in k.iter().take(4).enumerate() {
         let mut carry = 0u128;
@@ -65,6 +66,12 @@ fn mul_shift(k: &[u64], g: &[u64; 3]) -> Option<u128> {
         *limb = t as u64;
         carry = t >> 64;
     }
+    prod
+}
+
+/// `round(k g / 2^256)` for `k < 2^256` and `g < 2^192`; `None` if it does not fit in 127 bits.
+fn mul_shift(k: &[u64], g: &[u64; 3]) -> Option<u128> {
+    let prod = rounded_product(k, g);
     if prod[6] != 0 || prod[7] != 0 || prod[5] >> 63 != 0 {
         return None;
     }
@@ -189,7 +196,7 @@ fn split<P: GLVConfig>(
 }
 
 /// Bits of the largest of the scalars.
-fn max_bits(scalars: &[[u64; 2]]) -> usize {
+pub(super) fn max_bits(scalars: &[[u64; 2]]) -> usize {
     let (lo, hi) = scalars
         .iter()
         .fold((0u64, 0u64), |(lo, hi), s| (lo | s[0], hi | s[1]));

@@ -11,11 +11,15 @@
 //!   are dropped before any window is touched; a small scalar (below 2^64, or its negation)
 //!   decomposes to itself and `0`, so it costs one point with only low non-zero digits.
 //!
-//! [`msm`] (the prover's default) is the GLV path; [`msm_with_window`] is the plain one, kept
+//! - [`psi4`]: on G2, the 4-dimensional split with `psi` (untwist-Frobenius-twist): four
+//!   scalars below 2^65 per point, half the windows of the GLV split again.
+//!
+//! [`msm`] (the prover's default on G1) is the GLV path, [`psi4::msm`] the default on G2; [`msm_with_window`] is the plain one, kept
 //! for comparison and tuning (`prover/examples/msm.rs`).
 
 pub mod buckets;
 pub mod glv;
+pub mod psi4;
 
 pub use buckets::{msm_with_window, window_size};
 pub use glv::{msm, msm_glv_with_window};
