@@ -76,6 +76,22 @@ pub fn to_bytes(rel: &Relation) -> Result<Vec<u8>, CeremonyError> {
     Ok(w.into_bytes())
 }
 
+/// Opens `path` (magic `magic`, at most `max_version`) and returns it with a cursor over its
+/// section 1, after the field description every iden3 file over BN254's scalar field starts
+/// its header with: `n8 = 32` and the prime `r`.
+pub(crate) fn open_over_fr(
+    path: &Path,
+    magic: &[u8; 4],
+    max_version: u32,
+) -> Result<(BinReader, Vec<u8>), CeremonyError> {
+    let mut f = BinReader::open(path, magic, max_version)?;
+    let h = f.section(1)?;
+    if h.len() < 36 || h[..4] != 32u32.to_le_bytes() || h[4..36] != fr_to_le_modulus() {
+        return Err(f.err("not over the BN254 scalar field".into()));
+    }
+    Ok((f, h[36..].to_vec()))
+}
+
 pub(crate) fn fr_to_le_modulus() -> [u8; 32] {
     let mut out = [0u8; 32];
     for (i, l) in Fr::MODULUS.0.iter().enumerate() {
@@ -107,13 +123,9 @@ pub struct R1csFile {
 /// [`CeremonyError::Format`] for a wrong prime, a truncated section, a wire out of range or
 /// a coefficient that is not canonical.
 pub fn read(path: &Path) -> Result<R1csFile, CeremonyError> {
-    let mut f = BinReader::open(path, b"r1cs", 1)?;
+    let (mut f, h) = open_over_fr(path, b"r1cs", 1)?;
     let name = path.display().to_string();
-    let h = f.section(1)?;
     let mut c = Cursor::new(&h, format!("{name} header"));
-    if c.u32()? != 32 || c.take(32)? != fr_to_le_modulus() {
-        return Err(f.err("not over the BN254 scalar field".into()));
-    }
     let header = R1csHeader {
         n_vars: c.u32()?,
         n_outputs: c.u32()?,

@@ -7,9 +7,9 @@
 //! The values are the full assignment in the `.r1cs` wire order: the constant one, the public
 //! inputs in the statement's order, then the witnesses ([`crate::relation`]).
 
-use crate::binfile::{BinReader, BinWriter, Cursor};
+use crate::binfile::{BinWriter, Cursor};
 use crate::encoding::{fr_from_le, fr_to_le};
-use crate::r1cs::fr_to_le_modulus;
+use crate::r1cs::{fr_to_le_modulus, open_over_fr};
 use crate::relation::Relation;
 use crate::CeremonyError;
 use ark_bn254::Fr;
@@ -99,13 +99,9 @@ pub fn write(z: &[Fr], path: &Path) -> Result<(), CeremonyError> {
 /// [`CeremonyError::Format`] for another field, a truncated or overlong section, or a value
 /// that is not below `r`.
 pub fn read(path: &Path) -> Result<Vec<Fr>, CeremonyError> {
-    let mut f = BinReader::open(path, b"wtns", 2)?;
+    let (mut f, h) = open_over_fr(path, b"wtns", 2)?;
     let name = path.display().to_string();
-    let h = f.section(1)?;
     let mut c = Cursor::new(&h, format!("{name} header"));
-    if c.u32()? != 32 || c.take(32)? != fr_to_le_modulus() {
-        return Err(f.err("not over the BN254 scalar field".into()));
-    }
     let n = c.u32()? as usize;
     c.finish()?;
     let body = f.section(2)?;
