@@ -122,6 +122,13 @@ fn write_proof(out: &Path, env: &Envelope, keys: &ProvingKeys) -> Result<()> {
     )
 }
 
+/// Leaves the proving keys to the operating system: the command is about to return and the
+/// process to exit, and freeing the key, its matrices and the prover's tables (some 20 MB
+/// in thousands of allocations) would only cost the user time before the exit frees them.
+fn exit_soon(keys: ProvingKeys) {
+    std::mem::forget(keys);
+}
+
 /// A Merkle path and root, from a registry/members file or from a ledger.
 enum TreeSource {
     File(PathBuf, MerkleTree),
@@ -238,13 +245,14 @@ fn policy(a: &PolicyArgs) -> Result<ExitCode> {
         issued_after: a.issued_after,
         holder_scope,
     };
-    // The native pre-check first, so a refusal costs nothing.
-    zkcredit_prover::check_policy(&input).map_err(prove_error)?;
+    // `prove_policy` runs the native pre-check before any proving work: a false statement
+    // is refused naming the rule, never proven.
     let pb = spinner(format!("proving {}", keys.id));
     let env = zkcredit_prover::prove_policy(&keys, &input, &mut rand::rngs::OsRng)
         .map_err(prove_error)?;
     pb.finish_and_clear();
     write_proof(&a.out, &env, &keys)?;
+    exit_soon(keys);
     println(&serde_json::to_string_pretty(&serde_json::json!({
         "proof": a.out.display().to_string(),
         "circuit": env.circuit,
@@ -284,6 +292,7 @@ fn membership(a: &MembershipArgs) -> Result<ExitCode> {
         .map_err(prove_error)?;
     pb.finish_and_clear();
     write_proof(&a.out, &env, &keys)?;
+    exit_soon(keys);
     println(&serde_json::to_string_pretty(&serde_json::json!({
         "proof": a.out.display().to_string(),
         "circuit": env.circuit,
