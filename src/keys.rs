@@ -1,6 +1,7 @@
 //! Loading key directories, with the insecure-key warning every command prints.
 
 use anyhow::{anyhow, Result};
+use std::io::IsTerminal;
 use std::path::Path;
 use zkcredit_prover::ProvingKeys;
 use zkcredit_verifier::VerifierKey;
@@ -63,8 +64,12 @@ pub fn load_prover(dir: &Path) -> Result<ProvingKeys> {
     Ok(keys)
 }
 
-/// A spinner on stderr for a long operation; hidden when stderr is not a terminal.
+/// A spinner on stderr for a long operation; hidden when stderr is not a terminal, and then
+/// without the thread that ticks it.
 pub fn spinner(msg: impl Into<String>) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
     let pb =
         indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     pb.set_style(

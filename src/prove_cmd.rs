@@ -138,6 +138,13 @@ fn write_wtns(path: &Path, z: &[Fr]) -> Result<()> {
     crate::files::write_file(path, &bytes, true, true)
 }
 
+/// Leaves the proving keys to the operating system: the command is about to return and the
+/// process to exit, and freeing the key, its matrices and the prover's tables (some 20 MB
+/// in thousands of allocations) would only cost the user time before the exit frees them.
+fn exit_soon(keys: ProvingKeys) {
+    std::mem::forget(keys);
+}
+
 /// A Merkle path and root, from a registry/members file or from a ledger.
 enum TreeSource {
     File(PathBuf, MerkleTree),
@@ -254,9 +261,11 @@ fn policy(a: &PolicyArgs) -> Result<ExitCode> {
         issued_after: a.issued_after,
         holder_scope,
     };
-    // The native pre-check first, so a refusal costs nothing.
-    let (statement, witness) = zkcredit_prover::check_policy(&input).map_err(prove_error)?;
+    // `prove_policy` runs the native pre-check before any proving work: a false statement
+    // is refused naming the rule, never proven. The witness file is made from that check's
+    // output, so with --wtns it runs here first.
     if let Some(w) = &a.wtns {
+        let (statement, witness) = zkcredit_prover::check_policy(&input).map_err(prove_error)?;
         let depth = keys.id.depth();
         let circuit = zkcredit_circuits::circuit::PolicyCircuit::new(depth, statement, witness)?;
         write_wtns(w, &zkcredit_ceremony::wtns::assignment(circuit)?)?;
@@ -266,6 +275,7 @@ fn policy(a: &PolicyArgs) -> Result<ExitCode> {
         .map_err(prove_error)?;
     pb.finish_and_clear();
     write_proof(&a.out, &env, &keys)?;
+    exit_soon(keys);
     println(&serde_json::to_string_pretty(&serde_json::json!({
         "proof": a.out.display().to_string(),
         "circuit": env.circuit,
@@ -315,6 +325,7 @@ fn membership(a: &MembershipArgs) -> Result<ExitCode> {
         .map_err(prove_error)?;
     pb.finish_and_clear();
     write_proof(&a.out, &env, &keys)?;
+    exit_soon(keys);
     println(&serde_json::to_string_pretty(&serde_json::json!({
         "proof": a.out.display().to_string(),
         "circuit": env.circuit,

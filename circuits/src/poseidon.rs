@@ -11,6 +11,13 @@
 //!
 //! One round is: add the round constants, apply the S-box (to every element in a full round,
 //! to `state[0]` only in a partial round), multiply by the MDS matrix.
+//!
+//! The LFSR is slow (it draws one bit at a time, with rejection sampling, then inverts a
+//! Cauchy matrix): it cost a `zkcredit prove policy` process ≈ 12 ms of every run before its
+//! first hash, 16 ms of that for the 13-input credential commitment alone. So the constants
+//! of the arities zkcredit hashes with ([`SHIPPED_ARITIES`]) are shipped as a table generated
+//! from the LFSR (`poseidon/constants.rs`, written by the `poseidon_constants` example; a test
+//! regenerates every entry and compares); other arities still run the LFSR on first use.
 
 use crate::{Error, Fr};
 use ark_crypto_primitives::sponge::poseidon::find_poseidon_ark_and_mds;
@@ -27,7 +34,7 @@ pub const PARTIAL_ROUNDS: [usize; MAX_ARITY] = [
 ];
 
 /// Round constants and MDS matrix of one permutation width.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct PoseidonParams {
     /// Width of the state, `t = arity + 1`.
     pub width: usize,
@@ -51,32 +58,68 @@ impl PoseidonParams {
     }
 }
 
+// Generated (one element per line, as the generator writes it): not for rustfmt.
+#[rustfmt::skip]
+mod constants;
+
+/// The arities whose constants ship as a table ([`params`] takes them from it).
+pub const SHIPPED_ARITIES: [usize; 4] = [1, 2, 4, 13];
+
 static PARAMS: [OnceLock<PoseidonParams>; MAX_ARITY] = [const { OnceLock::new() }; MAX_ARITY];
 
-/// The parameters for `arity` inputs, generated on first use and cached for the process.
+fn check_arity(arity: usize) -> Result<(), Error> {
+    if arity == 0 || arity > MAX_ARITY {
+        return Err(Error::PoseidonArity(arity));
+    }
+    Ok(())
+}
+
+/// The parameters for `arity` inputs, cached for the process: from the shipped table for
+/// [`SHIPPED_ARITIES`], from the LFSR ([`generate`]) on first use otherwise.
 ///
 /// # Errors
 /// [`Error::PoseidonArity`] unless `1 <= arity <= 16`.
 pub fn params(arity: usize) -> Result<&'static PoseidonParams, Error> {
-    if arity == 0 || arity > MAX_ARITY {
-        return Err(Error::PoseidonArity(arity));
-    }
-    Ok(PARAMS[arity - 1].get_or_init(|| {
-        let partial_rounds = PARTIAL_ROUNDS[arity - 1];
-        let (ark, mds) = find_poseidon_ark_and_mds::<Fr>(
-            254,
-            arity,
-            FULL_ROUNDS as u64,
-            partial_rounds as u64,
-            0,
-        );
-        PoseidonParams {
-            width: arity + 1,
-            partial_rounds,
-            ark,
-            mds,
-        }
+    check_arity(arity)?;
+    Ok(PARAMS[arity - 1].get_or_init(|| match shipped(arity) {
+        Some(p) => p,
+        None => lfsr(arity),
     }))
+}
+
+/// The parameters for `arity` inputs from the shipped table, `None` for an arity not in
+/// [`SHIPPED_ARITIES`].
+pub fn shipped(arity: usize) -> Option<PoseidonParams> {
+    let (_, ark, mds) = constants::SHIPPED.iter().find(|(a, _, _)| *a == arity)?;
+    let width = arity + 1;
+    Some(PoseidonParams {
+        width,
+        partial_rounds: PARTIAL_ROUNDS[arity - 1],
+        ark: ark.chunks_exact(width).map(<[Fr]>::to_vec).collect(),
+        mds: mds.chunks_exact(width).map(<[Fr]>::to_vec).collect(),
+    })
+}
+
+/// The parameters for `arity` inputs from the Grain LFSR of the Poseidon paper (arkworks'
+/// `find_poseidon_ark_and_mds`): the reference the shipped table was generated from.
+///
+/// # Errors
+/// [`Error::PoseidonArity`] unless `1 <= arity <= 16`.
+pub fn generate(arity: usize) -> Result<PoseidonParams, Error> {
+    check_arity(arity)?;
+    Ok(lfsr(arity))
+}
+
+fn lfsr(arity: usize) -> PoseidonParams {
+    let partial_rounds = PARTIAL_ROUNDS[arity - 1];
+    let (ark, mds) =
+        find_poseidon_ark_and_mds::<Fr>(254, arity, FULL_ROUNDS as u64, partial_rounds as u64, 0);
+    PoseidonParams {
+        width: arity + 1,
+        partial_rounds,
+        ark,
+        mds,
+    }
 }
 
 #[inline]
@@ -146,4 +189,37 @@ fn fixed(inputs: &[Fr]) -> Fr {
 pub fn hash_array<const N: usize>(inputs: &[Fr; N]) -> Fr {
     const { assert!(N >= 1 && N <= MAX_ARITY) };
     fixed(inputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped table is exactly what the LFSR generates, entry by entry, for every arity
+    /// it covers (and covers exactly [`SHIPPED_ARITIES`]).
+    #[test]
+    fn shipped_constants_are_the_lfsr_output() {
+        let tabled: Vec<usize> = constants::SHIPPED.iter().map(|(a, _, _)| *a).collect();
+        assert_eq!(tabled, SHIPPED_ARITIES);
+        for arity in 1..=MAX_ARITY {
+            match shipped(arity) {
+                Some(p) => {
+                    let reference = generate(arity).unwrap();
+                    assert_eq!(p.ark.len(), reference.rounds(), "arity {arity}");
+                    assert!(p.ark.iter().chain(&p.mds).all(|r| r.len() == arity + 1));
+                    assert_eq!(p, reference, "arity {arity}");
+                }
+                None => assert!(!SHIPPED_ARITIES.contains(&arity)),
+            }
+        }
+    }
+
+    #[test]
+    fn params_take_the_table_and_refuse_bad_arities() {
+        for arity in SHIPPED_ARITIES {
+            assert_eq!(Some(params(arity).unwrap()), shipped(arity).as_ref());
+        }
+        assert!(matches!(params(0), Err(Error::PoseidonArity(0))));
+        assert!(matches!(generate(17), Err(Error::PoseidonArity(17))));
+    }
 }

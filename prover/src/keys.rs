@@ -95,6 +95,20 @@ fn synthesize(id: CircuitId) -> Result<R1csMatrices, ProveError> {
     }
 }
 
+/// Runs `a` and `b` on both cores with the `parallel` feature, one after the other without.
+fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    #[cfg(feature = "parallel")]
+    return rayon::join(a, b);
+    #[cfg(not(feature = "parallel"))]
+    (a(), b())
+}
+
 /// How [`ProvingKeys::load_with`] checks `proving_key.bin` beyond its pinned hash.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum KeyCheck {
@@ -262,7 +276,27 @@ impl ProvingKeys {
         pk_bytes: &[u8],
         check: KeyCheck,
     ) -> Result<Self, ProveError> {
-        let verifier = VerifierKey::from_files(meta_json, vk_bytes)?;
+        let validation = match check {
+            // Point validation skipped only because the pinned hash matched (checked below,
+            // before anything decoded is used).
+            KeyCheck::Pinned => Validation::Trusted,
+            KeyCheck::Strict => Validation::Strict,
+        };
+        // The verifying key's checks and the proving key's hash on one core, the proving
+        // key's decoding on the other. Decoding is safe on any bytes (every length and index
+        // is checked, it never panics), so it need not wait for the hash; what it decoded is
+        // dropped unless the hash matches, and the errors keep their order: verifying key,
+        // then hash, then decoding.
+        let ((verifier, found), decoded) = join(
+            || {
+                (
+                    VerifierKey::from_files(meta_json, vk_bytes),
+                    hex::encode(blake2b256(pk_bytes)),
+                )
+            },
+            || pk_file::decode(pk_bytes, validation),
+        );
+        let verifier = verifier?;
         let meta: KeyMeta = serde_json::from_slice(meta_json)
             .map_err(|e| ProveError::Keys(format!("{META_FILE}: {e}")))?;
         let id: CircuitId = meta
@@ -273,19 +307,13 @@ impl ProvingKeys {
             .pk_hash
             .as_deref()
             .ok_or_else(|| ProveError::Keys(format!("{META_FILE}: no pk_hash")))?;
-        let found = hex::encode(blake2b256(pk_bytes));
         if found != expected.to_ascii_lowercase() {
             return Err(ProveError::Keys(format!(
                 "{PROVING_KEY_FILE} is corrupt or replaced: BLAKE2b-256 {found}, meta.json pins {expected}"
             )));
         }
-        let validation = match check {
-            // Point validation skipped only because the pinned hash matched.
-            KeyCheck::Pinned => Validation::Trusted,
-            KeyCheck::Strict => Validation::Strict,
-        };
-        let (pk, matrices) = pk_file::decode(pk_bytes, validation)
-            .map_err(|e| ProveError::Keys(format!("{PROVING_KEY_FILE}: {e}")))?;
+        let (pk, matrices) =
+            decoded.map_err(|e| ProveError::Keys(format!("{PROVING_KEY_FILE}: {e}")))?;
         if pk.vk != *verifier.vk() {
             return Err(ProveError::Keys(format!(
                 "{PROVING_KEY_FILE} and {VERIFYING_KEY_FILE} hold different verifying keys"
