@@ -98,13 +98,17 @@ impl Relation {
 
     /// Whether the assignment `z` (constant one first) satisfies every constraint.
     pub fn is_satisfied(&self, z: &[Fr]) -> bool {
+        z.len() == self.num_vars && self.first_unsatisfied(z).is_none()
+    }
+
+    /// The index of the first constraint the assignment `z` does not satisfy, if any. `z`
+    /// must hold `num_vars` values (an index past its end panics).
+    pub fn first_unsatisfied(&self, z: &[Fr]) -> Option<usize> {
         let ev = |row: &Row| row.iter().map(|(i, c)| z[*i] * c).sum::<Fr>();
-        z.len() == self.num_vars
-            && self
-                .a
-                .iter()
-                .zip(&self.b)
-                .zip(&self.c)
-                .all(|((a, b), c)| ev(a) * ev(b) == ev(c))
+        self.a
+            .iter()
+            .zip(&self.b)
+            .zip(&self.c)
+            .position(|((a, b), c)| ev(a) * ev(b) != ev(c))
     }
 }

@@ -55,15 +55,12 @@ pub fn check(rel: &Relation, z: &[Fr]) -> Result<(), CeremonyError> {
             "wire 0 (the constant one) is not 1".into(),
         ));
     }
-    let eval = |row: &[(usize, Fr)]| row.iter().map(|(i, c)| z[*i] * c).sum::<Fr>();
-    for k in 0..rel.num_constraints() {
-        if eval(&rel.a[k]) * eval(&rel.b[k]) != eval(&rel.c[k]) {
-            return Err(CeremonyError::Invalid(format!(
-                "the witness does not satisfy constraint {k}"
-            )));
-        }
+    match rel.first_unsatisfied(z) {
+        Some(k) => Err(CeremonyError::Invalid(format!(
+            "the witness does not satisfy constraint {k}"
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The `.wtns` bytes of `z`.
