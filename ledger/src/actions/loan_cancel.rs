@@ -11,6 +11,7 @@
 //! The application's nullifier stays spent: cancelling and applying again is a new
 //! application, with a new proof in a scope whose nullifier is still free.
 
+use super::loans::end_unpaid;
 use super::proposals::finish;
 use crate::error::TxError;
 use crate::state::{LoanStatus, ProposalStatus, State};
@@ -22,8 +23,6 @@ pub(crate) struct Effect {
     proposal: Option<u64>,
     /// The pool's commitment after releasing an approved loan's principal.
     committed: u64,
-    /// The borrower's locked capital after releasing the collateral.
-    locked: u64,
 }
 
 pub(crate) fn check(state: &State, tx: &Tx) -> Result<Effect, TxError> {
@@ -52,15 +51,10 @@ pub(crate) fn check(state: &State, tx: &Tx) -> Result<Effect, TxError> {
         LoanStatus::Voting => l.proposal,
         _ => None,
     };
-    let locked = core
-        .members
-        .get(&l.borrower)
-        .map_or(0, |m| m.locked.saturating_sub(l.collateral));
     Ok(Effect {
         loan: *loan,
         proposal,
         committed,
-        locked,
     })
 }
 
@@ -68,15 +62,6 @@ pub(crate) fn apply(state: &mut State, e: Effect) {
     if let Some(id) = e.proposal {
         finish(state, id, ProposalStatus::Withdrawn);
     }
-    let core = &mut state.core;
-    core.pool.committed = e.committed;
-    let Some(l) = core.loans.get_mut(&e.loan) else {
-        return;
-    };
-    l.status = LoanStatus::Cancelled;
-    l.collateral = 0;
-    let borrower = l.borrower;
-    if let Some(m) = core.members.get_mut(&borrower) {
-        m.locked = e.locked;
-    }
+    state.core.pool.committed = e.committed;
+    end_unpaid(state, e.loan, LoanStatus::Cancelled);
 }

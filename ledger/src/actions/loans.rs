@@ -105,6 +105,19 @@ pub(crate) fn check(state: &State, tx: &Tx, time: u64, keys: &Keys) -> Result<Ef
     })
 }
 
+/// Ends loan `loan`, never paid out, with `status` (rejected by its vote, or cancelled by its
+/// borrower): its collateral goes back to the borrower's free capital.
+pub(crate) fn end_unpaid(state: &mut State, loan: u64, status: LoanStatus) {
+    let Some(l) = state.core.loans.get_mut(&loan) else {
+        return;
+    };
+    l.status = status;
+    let (borrower, collateral) = (l.borrower, std::mem::take(&mut l.collateral));
+    if let Some(m) = state.core.members.get_mut(&borrower) {
+        m.locked = m.locked.saturating_sub(collateral);
+    }
+}
+
 pub(crate) fn apply(state: &mut State, e: Effect) -> ProofToCheck {
     state.spend_nullifier(&e.nullifier);
     state.core.pool.committed = e.committed;

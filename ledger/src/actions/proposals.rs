@@ -200,16 +200,8 @@ pub(crate) fn reject_loan(state: &mut State, id: u64) {
         return;
     };
     let loan = *loan;
-    let Some(l) = state.core.loans.get_mut(&loan) else {
-        return;
-    };
-    if l.status != LoanStatus::Voting {
-        return;
-    }
-    l.status = LoanStatus::Rejected;
-    let (borrower, collateral) = (l.borrower, std::mem::take(&mut l.collateral));
-    if let Some(m) = state.core.members.get_mut(&borrower) {
-        m.locked = m.locked.saturating_sub(collateral);
+    if state.core.loans.get(&loan).map(|l| l.status) == Some(LoanStatus::Voting) {
+        super::loans::end_unpaid(state, loan, LoanStatus::Rejected);
     }
 }
 
