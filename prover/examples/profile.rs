@@ -91,9 +91,10 @@ fn profile<C: ConstraintSynthesizer<Fr>>(
     let mut serial: Vec<ProveTimings> = Vec::new();
     let mut noglv: Vec<ProveTimings> = Vec::new();
     let mut glv2: Vec<ProveTimings> = Vec::new();
+    let mut joins: Vec<ProveTimings> = Vec::new();
     // CPU time of every variant (all threads), which load from other processes does not
-    // inflate: [stock, arkworks MSM, no GLV, previous, no overlap, now].
-    let mut cpu: [Vec<Duration>; 6] = Default::default();
+    // inflate: [stock, arkworks MSM, no GLV, previous, no overlap, now, nested joins].
+    let mut cpu: [Vec<Duration>; 7] = Default::default();
     // Interleaved rounds: a change in machine load hits every variant alike.
     for _ in 0..runs {
         let c = circuit();
@@ -123,6 +124,9 @@ fn profile<C: ConstraintSynthesizer<Fr>>(
         cached.overlap = false;
         serial.push(run(&cached, 4).1);
         cached.overlap = true;
+        cached.schedule = false;
+        joins.push(run(&cached, 6).1);
+        cached.schedule = true;
         let (proof, t) = run(&cached, 5);
         all.push(t);
         let env = zkcredit_verifier::Envelope {
@@ -172,15 +176,17 @@ fn profile<C: ConstraintSynthesizer<Fr>>(
         median(serial.iter().map(|t| t.total).collect())
     );
     println!(
+        "  cached prover, nested joins  {:8.1}   (the first phase before list scheduling)",
+        median(joins.iter().map(|t| t.total).collect())
+    );
+    println!(
         "  cached prover total          {:8.1}   ({:.2} x stock)",
         col(|t| t.total),
         col(|t| t.total) / stock
     );
     println!("    witness (synthesis)        {:8.1}", col(|t| t.witness));
-    println!(
-        "    quotient (constraints+FFT) {:8.1}   (overlaps MSMs a and b)",
-        col(|t| t.quotient)
-    );
+    println!("    first phase, each step done at (ms into the phase; the steps share the cores):");
+    println!("    quotient (constraints+FFT) {:8.1}", col(|t| t.quotient));
     println!("    MSM a   (G1)               {:8.1}", col(|t| t.msm_a));
     println!("    MSM b   (G2)               {:8.1}", col(|t| t.msm_b_g2));
     println!("    MSM c = r.b + l + h  (G1)  {:8.1}", col(|t| t.msm_c));
@@ -193,10 +199,10 @@ fn profile<C: ConstraintSynthesizer<Fr>>(
         counts(&keys.pk, &full);
     }
     let mean = |v: Vec<Duration>| v.iter().sum::<Duration>().as_secs_f64() * 1e3 / v.len() as f64;
-    let [c0, c1, c2, c3, c4, c5] = cpu.map(mean);
+    let [c0, c1, c2, c3, c4, c5, c6] = cpu.map(mean);
     if c0 > 0.0 {
         println!(
-            "  CPU ms per proof (mean), all threads: stock {c0:.1}, arkworks MSM {c1:.1}, no GLV {c2:.1}, previous {c3:.1}, no overlap {c4:.1}, now {c5:.1} ({:.2} x stock)",
+            "  CPU ms per proof (mean), all threads: stock {c0:.1}, arkworks MSM {c1:.1}, no GLV {c2:.1}, previous {c3:.1}, no overlap {c4:.1}, nested joins {c6:.1}, now {c5:.1} ({:.2} x stock)",
             c5 / c0
         );
     }

@@ -250,6 +250,11 @@ pub fn pippenger<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(
     let sums: Vec<Projective<P>> = (0..windows)
         .map(|w| window_sum(bases, scalars, w, c))
         .collect();
+    combine(&sums, c)
+}
+
+/// `sum_w sums_w 2^(w c)`, from the top window down.
+fn combine<P: SWCurveConfig>(sums: &[Projective<P>], c: usize) -> Projective<P> {
     let mut result = Projective::<P>::zero();
     for sum in sums.iter().rev() {
         for _ in 0..c {
@@ -258,4 +263,60 @@ pub fn pippenger<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(
         result += sum;
     }
     result
+}
+
+/// An MSM over split scalars (below `2^bits`, two limbs) cut into its windows, which can be
+/// summed in any order on any thread and then combined: the prover schedules the windows of
+/// its MSMs together with its other work ([`crate::schedule`]), so that the cores finish
+/// together. `combine` of every window's `sum` equals [`pippenger`] on the same input.
+pub struct Windows<P: SWCurveConfig> {
+    points: Vec<Affine<P>>,
+    scalars: Vec<[u64; 2]>,
+    bits: usize,
+    c: usize,
+}
+
+impl<P: SWCurveConfig> Windows<P> {
+    /// The windows of `sum_i scalars_i * points_i` for scalars below `2^bits`, with window
+    /// size `c` (clamped to 2..=20), or the cost model's choice.
+    pub(crate) fn new(
+        points: Vec<Affine<P>>,
+        scalars: Vec<[u64; 2]>,
+        bits: usize,
+        c: Option<usize>,
+    ) -> Self {
+        let c = c
+            .unwrap_or_else(|| window_size(points.len(), bits))
+            .clamp(2, 20);
+        Self {
+            points,
+            scalars,
+            bits,
+            c,
+        }
+    }
+
+    /// How many windows there are (none for an empty MSM).
+    pub fn count(&self) -> usize {
+        if self.points.is_empty() || self.bits == 0 {
+            0
+        } else {
+            windows(self.bits, self.c)
+        }
+    }
+
+    /// Window `w`'s bucket sum (`w < count()`).
+    pub fn sum(&self, w: usize) -> Projective<P> {
+        window_sum(&self.points, &self.scalars, w, self.c)
+    }
+
+    /// The MSM from every window's sum, in window order.
+    pub fn combine(&self, sums: &[Projective<P>]) -> Projective<P> {
+        combine(sums, self.c)
+    }
+
+    /// All windows, in parallel where the `parallel` feature is on, combined.
+    pub fn msm(&self) -> Projective<P> {
+        pippenger(&self.points, &self.scalars, self.bits, self.c)
+    }
 }

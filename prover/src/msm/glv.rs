@@ -16,7 +16,7 @@
 //! the plain MSM ([`Decomposer::new`] returns `None`), and tests check `k1 + lambda k2 = k`
 //! on random and edge scalars.
 
-use super::buckets::{pippenger, window_size};
+use super::buckets::{pippenger, window_size, Windows};
 use super::BigInt;
 use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::short_weierstrass::{Affine, Projective};
@@ -233,15 +233,28 @@ pub fn msm_glv_with_window<P: GLVConfig>(
     };
     // A scalar at or above the order (never from `into_bigint`) gets the plain path.
     let n = bases.len().min(scalars.len());
-    if scalars[..n].iter().any(|k| *k >= P::ScalarField::MODULUS) {
-        return plain(n);
-    }
-    match split(bases, scalars) {
-        Some((points, small)) => {
-            let bits = max_bits(&small).min(HALF_BITS + 1);
-            let c = c.unwrap_or_else(|| window_size(points.len(), bits));
-            pippenger(&points, &small, bits, c)
-        }
+    match windows_with(bases, scalars, c) {
+        Some(w) => w.msm(),
         None => plain(n),
     }
+}
+
+/// [`msm`] cut into its windows ([`Windows`]), for a scheduler; `None` where [`msm`] would
+/// take the plain path (a scalar at or above the group order).
+pub fn windows<P: GLVConfig>(bases: &[Affine<P>], scalars: &[BigInt<P>]) -> Option<Windows<P>> {
+    windows_with(bases, scalars, None)
+}
+
+fn windows_with<P: GLVConfig>(
+    bases: &[Affine<P>],
+    scalars: &[BigInt<P>],
+    c: Option<usize>,
+) -> Option<Windows<P>> {
+    let n = bases.len().min(scalars.len());
+    if scalars[..n].iter().any(|k| *k >= P::ScalarField::MODULUS) {
+        return None;
+    }
+    let (points, small) = split(bases, scalars)?;
+    let bits = max_bits(&small).min(HALF_BITS + 1);
+    Some(Windows::new(points, small, bits, c))
 }

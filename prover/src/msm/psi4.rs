@@ -23,7 +23,7 @@
 //! the recomposition and the bound on random and edge scalars, `psi(Q) = mu Q`, and the MSM
 //! against arkworks'.
 
-use super::buckets::{pippenger, window_size};
+use super::buckets::Windows;
 use super::glv::{max_bits, rounded_product};
 use super::BigInt;
 use ark_bn254::{Fq2, Fr, G2Affine, G2Projective};
@@ -184,11 +184,31 @@ pub fn msm_with_window(
     scalars: &[BigInt<ark_bn254::g2::Config>],
     c: Option<usize>,
 ) -> G2Projective {
+    match windows_with(bases, scalars, c) {
+        Some(w) => w.msm(),
+        None => super::glv::msm_glv_with_window(bases, scalars, c),
+    }
+}
+
+/// [`msm`] cut into its windows ([`Windows`]), for a scheduler; `None` for a scalar at or
+/// above `r` (which [`msm`] sends to the 2-dimensional path).
+pub fn windows(
+    bases: &[G2Affine],
+    scalars: &[BigInt<ark_bn254::g2::Config>],
+) -> Option<Windows<ark_bn254::g2::Config>> {
+    windows_with(bases, scalars, None)
+}
+
+fn windows_with(
+    bases: &[G2Affine],
+    scalars: &[BigInt<ark_bn254::g2::Config>],
+    c: Option<usize>,
+) -> Option<Windows<ark_bn254::g2::Config>> {
     const CHUNK: usize = 1024;
     let n = bases.len().min(scalars.len());
     let (bases, scalars) = (&bases[..n], &scalars[..n]);
     if scalars.iter().any(|k| *k >= Fr::MODULUS) {
-        return super::glv::msm_glv_with_window(bases, scalars, c);
+        return None;
     }
     #[cfg(feature = "parallel")]
     let parts: Vec<_> = bases
@@ -209,6 +229,5 @@ pub fn msm_with_window(
         small.extend_from_slice(&s);
     }
     let bits = max_bits(&small).min(SPLIT_BITS);
-    let c = c.unwrap_or_else(|| window_size(points.len(), bits));
-    pippenger(&points, &small, bits, c)
+    Some(Windows::new(points, small, bits, c))
 }
