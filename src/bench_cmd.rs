@@ -193,7 +193,7 @@ fn measure(a: &Args, circuit: Circuit, depth: u64) -> Result<Report> {
         batch_size,
         batch_verify_ms: batch_ms,
         batch_verify_ms_per_proof: batch_ms / batch_size as f64,
-        pk_bytes: zkcredit_prover::pk_file::encoded_len(&keys.pk, keys.prover.matrices()),
+        pk_bytes: zkcredit_prover::pk_file::encoded_len(&keys.pk, keys.prover.compact()),
         vk_bytes: verifier.vk().compressed_size(),
         proof_bytes: PROOF_BYTES,
         iterations: a.iterations,

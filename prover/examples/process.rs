@@ -14,7 +14,8 @@
 //! exit; stock ark-groth16 proving the same statement with its key already in memory; and
 //! our prover warm. Prints medians, each process against stock warm, the load average before
 //! and after, and each binary's peak RSS (`/usr/bin/time`, where it exists). Each binary's
-//! last proof is checked with `zkcredit verify`.
+//! last proof is checked with `zkcredit verify`. `PROCESS_KEEP=DIR` writes the world into
+//! `DIR` and keeps it, to profile one `prove policy` by hand.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -119,7 +120,11 @@ fn main() {
         );
     }
 
-    let dir = std::env::temp_dir().join(format!("zkcredit-process-{}", std::process::id()));
+    // `PROCESS_KEEP=DIR` writes the world into DIR and keeps it (to profile one process).
+    let keep = std::env::var_os("PROCESS_KEEP").map(PathBuf::from);
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("zkcredit-process-{}", std::process::id()))
+    });
     std::fs::create_dir_all(&dir).expect("temporary directory");
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let world = sample_world(depth, &mut rng).expect("sample world");
@@ -218,5 +223,7 @@ fn main() {
             b.display()
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -5,6 +5,7 @@
 //! (same reduction, same formulas), so the unchanged verifier accepts it; the difference is
 //! where the time goes. Every step is timed ([`ProveTimings`]) for `docs/performance.md`.
 
+use crate::sparse::CompactR1cs;
 use crate::{ProveError, QapReduction};
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
@@ -24,14 +25,17 @@ use std::time::Instant;
 /// Where one proof's time went.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ProveTimings {
-    /// Running the circuit to compute the witness (no matrices).
+    /// Running the circuit to compute the witness (no matrices); through
+    /// [`crate::prove_policy`] and its kin also the native check of the statement.
     pub witness: Duration,
-    /// R1CS to QAP: evaluating the constraints and the FFTs for `h`. Runs at the same time
-    /// as the MSMs for `A` and `B`, so the steps add up to more than [`Self::total`].
+    /// R1CS to QAP: evaluating the constraints and the FFTs for `h`. This and the MSMs for
+    /// `A` and `B` are the first phase and share the cores, so each of the three is the
+    /// time from the phase's start until that step finished, and they add up to more than
+    /// [`Self::total`].
     pub quotient: Duration,
-    /// MSM over the `a` query (G1).
+    /// MSM over the `a` query (G1), done at (see [`Self::quotient`]).
     pub msm_a: Duration,
-    /// MSM over the `b` query in G2.
+    /// MSM over the `b` query in G2, done at (see [`Self::quotient`]).
     pub msm_b_g2: Duration,
     /// The single G1 MSM behind `C`: `b` query (scaled by `r`), `l` query and `h` query.
     pub msm_c: Duration,
@@ -174,6 +178,70 @@ pub(crate) fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send,
     (a(), b())
 }
 
+/// A circuit's full assignment `z`: the instance (the constant one first), then the
+/// witness — everything a proof needs from the circuit, computed without storing any
+/// constraint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assignment {
+    /// `z`.
+    pub full: Vec<Fr>,
+    /// How many of its values are the instance (the constant one included).
+    pub num_instance: usize,
+}
+
+impl Assignment {
+    /// Runs `circuit` for its values only.
+    ///
+    /// # Errors
+    /// [`ProveError::Synthesis`] when the circuit fails.
+    pub fn of<C: ConstraintSynthesizer<Fr>>(circuit: C) -> Result<Self, ProveError> {
+        let synth = |e: ark_relations::gr1cs::SynthesisError| ProveError::Synthesis(e.to_string());
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Prove {
+            construct_matrices: false,
+            generate_lc_assignments: false,
+        });
+        circuit.generate_constraints(cs.clone()).map_err(synth)?;
+        let mut full = cs.instance_assignment().map_err(synth)?;
+        let num_instance = full.len();
+        full.extend(cs.witness_assignment().map_err(synth)?);
+        Ok(Self { full, num_instance })
+    }
+}
+
+/// The scalars of an MSM: each field element out of Montgomery form (one multiplication
+/// each, spread over the cores).
+fn bigints(values: &[Fr]) -> Vec<<Fr as PrimeField>::BigInt> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        values
+            .par_iter()
+            .with_min_len(4096)
+            .map(|x| x.into_bigint())
+            .collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    values.iter().map(|x| x.into_bigint()).collect()
+}
+
+/// What the first phase of a proof computes: the quotient `h`, the MSMs for `A` and `B`,
+/// and when each finished (since the phase began).
+type FirstPhase = (
+    Result<Vec<Fr>, ProveError>,
+    G1Projective,
+    G2Projective,
+    (Duration, Duration, Duration),
+);
+
+/// One task of the first phase and its result.
+enum Done {
+    Quotient(Result<Vec<Fr>, ProveError>),
+    A(G1Projective),
+    B(G2Projective),
+}
+
 /// A proving key with the circuit's constraint matrices, ready to prove many times.
 pub struct CachedProver {
     /// The MSM implementation in use.
@@ -181,6 +249,10 @@ pub struct CachedProver {
     /// Whether the quotient and the MSMs for `A` and `B` run side by side (the default);
     /// off only to measure what overlapping them gains.
     pub overlap: bool,
+    /// Whether the first phase (quotient, MSMs for `A` and `B`) runs as one list of tasks
+    /// ([`crate::schedule`], the default) rather than as nested `rayon::join`s; off only to
+    /// measure what the scheduling gains.
+    pub schedule: bool,
     /// The QAP reduction the key was made for: libsnark's (`zkcredit setup`, the default) or
     /// circom's (keys imported from a snarkjs `.zkey`).
     pub reduction: QapReduction,
@@ -190,7 +262,11 @@ pub struct CachedProver {
     pub own_fft: bool,
     /// The quotient's tables for this domain size.
     tables: Option<crate::quotient::Quotient>,
-    r1cs: R1csMatrices,
+    /// The matrices as the quotient reads them.
+    compact: CompactR1cs,
+    /// arkworks' form of the same matrices, made on first use (a key file writer, the
+    /// reductions other than our own quotient's).
+    r1cs: std::sync::OnceLock<R1csMatrices>,
     /// Indexes (into the full assignment) of the variables with a B-query point.
     b_index: Vec<usize>,
     /// `b_g2_query` at `b_index`.
@@ -224,22 +300,55 @@ impl CachedProver {
     /// index do not fit together.
     pub fn from_matrices(pk: &ProvingKey<Bn254>, r1cs: R1csMatrices) -> Result<Self, ProveError> {
         let start = Stopwatch::start();
-        let n_vars = r1cs.num_variables();
+        let shape =
+            || ProveError::Keys("the constraint matrices do not match the circuit's shape".into());
+        if r1cs.matrices.len() != 3
+            || r1cs
+                .matrices
+                .iter()
+                .any(|m| m.len() != r1cs.num_constraints)
+        {
+            return Err(shape());
+        }
+        let compact = CompactR1cs::from_matrices(&r1cs).map_err(|_| shape())?;
+        let mut prover = Self::from_compact(pk, compact)?;
+        prover.r1cs = r1cs.into();
+        prover.setup_time = start.elapsed();
+        Ok(prover)
+    }
+
+    /// A prover from compact matrices (as `proving_key.bin` stores them).
+    ///
+    /// # Errors
+    /// [`ProveError::Keys`] when the key's queries, the matrices' dimensions or a variable
+    /// index do not fit together.
+    pub fn from_compact(pk: &ProvingKey<Bn254>, compact: CompactR1cs) -> Result<Self, ProveError> {
+        if pk.vk.gamma_abc_g1.len() != compact.num_instance_variables {
+            return Err(ProveError::Keys(
+                "the proving key does not match the circuit's shape".into(),
+            ));
+        }
+        Self::arrange(pk, compact)
+    }
+
+    /// [`Self::from_compact`] without looking at the verifying key (which the key loader
+    /// decodes elsewhere, at the same time, and checks against the matrices afterwards).
+    pub(crate) fn arrange(
+        pk: &ProvingKey<Bn254>,
+        compact: CompactR1cs,
+    ) -> Result<Self, ProveError> {
+        let start = Stopwatch::start();
+        let n_vars = compact.num_variables();
         if pk.a_query.len() != n_vars
             || pk.b_g1_query.len() != n_vars
             || pk.b_g2_query.len() != n_vars
-            || pk.l_query.len() != r1cs.num_witness_variables
-            || pk.vk.gamma_abc_g1.len() != r1cs.num_instance_variables
+            || pk.l_query.len() != compact.num_witness_variables
         {
             return Err(ProveError::Keys(
                 "the proving key does not match the circuit's shape".into(),
             ));
         }
-        if r1cs.matrices.len() != 3
-            || r1cs.matrices.iter().any(|m| {
-                m.len() != r1cs.num_constraints || m.iter().flatten().any(|&(_, i)| i >= n_vars)
-            })
-        {
+        if !compact.fits(n_vars) {
             return Err(ProveError::Keys(
                 "the constraint matrices do not match the circuit's shape".into(),
             ));
@@ -254,13 +363,15 @@ impl CachedProver {
         Ok(Self {
             msm: MsmImpl::BatchAffine,
             overlap: true,
+            schedule: true,
             reduction: QapReduction::Libsnark,
             own_fft: true,
             tables: crate::quotient::Quotient::new(
-                r1cs.num_constraints,
-                r1cs.num_instance_variables,
+                compact.num_constraints(),
+                compact.num_instance_variables,
             ),
-            r1cs,
+            compact,
+            r1cs: std::sync::OnceLock::new(),
             b_index,
             b_g2_bases,
             c_bases,
@@ -268,9 +379,15 @@ impl CachedProver {
         })
     }
 
-    /// The matrices this prover uses.
+    /// The matrices this prover uses, in arkworks' form (made from the compact form on the
+    /// first call).
     pub fn matrices(&self) -> &R1csMatrices {
-        &self.r1cs
+        self.r1cs.get_or_init(|| self.compact.to_matrices())
+    }
+
+    /// The matrices this prover uses, in the compact form.
+    pub fn compact(&self) -> &CompactR1cs {
+        &self.compact
     }
 
     /// The QAP quotient: the coefficients `h` for the key's `h_query`, from the full
@@ -286,32 +403,79 @@ impl CachedProver {
                 let tables = self.tables.as_ref().ok_or_else(|| {
                     ProveError::Synthesis("no evaluation domain for the quotient".into())
                 })?;
-                return tables
-                    .compute(&self.r1cs.matrices, self.r1cs.num_instance_variables, full)
-                    .ok_or_else(|| {
-                        ProveError::Synthesis(
-                            "the assignment does not fit the constraint matrices".into(),
-                        )
-                    });
+                return tables.compute_compact(&self.compact, full).ok_or_else(|| {
+                    ProveError::Synthesis(
+                        "the assignment does not fit the constraint matrices".into(),
+                    )
+                });
             }
             QapReduction::Libsnark => {
                 LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
-                    &self.r1cs.matrices,
-                    self.r1cs.num_instance_variables,
-                    self.r1cs.num_constraints,
+                    &self.matrices().matrices,
+                    self.compact.num_instance_variables,
+                    self.compact.num_constraints(),
                     full,
                 )
             }
             // circom's values of A·B − C on the odd powers of a 2n-th root of unity, which a
             // snarkjs `.zkey`'s H query is made for (see `qap_circom`).
             QapReduction::Circom => crate::qap_circom::witness_map(
-                &self.r1cs.matrices,
-                self.r1cs.num_instance_variables,
-                self.r1cs.num_constraints,
+                &self.matrices().matrices,
+                self.compact.num_instance_variables,
+                self.compact.num_constraints(),
                 full,
             ),
         }
         .map_err(|e| ProveError::Synthesis(e.to_string()))
+    }
+
+    /// The first phase as one list of tasks for [`crate::schedule::in_order`]: the quotient
+    /// (the longest task), the windows of the G2 MSM for `B`, then the smaller windows of
+    /// the G1 MSM for `A`. `None` where a split does not apply (never for scalars from
+    /// `into_bigint`); the caller then runs the plain MSMs.
+    fn scheduled_phase(
+        &self,
+        pk: &ProvingKey<Bn254>,
+        full: &[Fr],
+        scalars: &[<Fr as PrimeField>::BigInt],
+        b_scalars: &[<Fr as PrimeField>::BigInt],
+    ) -> Option<FirstPhase> {
+        let start = Stopwatch::start();
+        let (a, b) = join(
+            true,
+            || crate::msm::glv::windows(&pk.a_query, scalars),
+            || crate::msm::psi4::windows(&self.b_g2_bases, b_scalars),
+        );
+        let (a, b) = (a?, b?);
+        let (na, nb) = (a.count(), b.count());
+        let done = crate::schedule::in_order(1 + nb + na, |i| {
+            let result = match i {
+                0 => Done::Quotient(self.quotient(full)),
+                i if i <= nb => Done::B(b.sum(i - 1)),
+                i => Done::A(a.sum(i - 1 - nb)),
+            };
+            (result, start.elapsed())
+        });
+        let (mut h, mut a_sums, mut b_sums) = (None, Vec::new(), Vec::new());
+        let mut finished = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+        for (result, at) in done {
+            match result {
+                Done::Quotient(q) => {
+                    h = Some(q);
+                    finished.0 = at;
+                }
+                Done::A(sum) => {
+                    a_sums.push(sum);
+                    finished.1 = finished.1.max(at);
+                }
+                Done::B(sum) => {
+                    b_sums.push(sum);
+                    finished.2 = finished.2.max(at);
+                }
+            }
+        }
+        let h = h.unwrap_or_else(|| Err(ProveError::Synthesis("no quotient task ran".into())));
+        Some((h, a.combine(&a_sums), b.combine(&b_sums), finished))
     }
 
     /// Proves `circuit` (which must have the shape the matrices came from) under `pk`.
@@ -326,31 +490,40 @@ impl CachedProver {
         rng: &mut R,
     ) -> Result<(Proof<Bn254>, ProveTimings), ProveError> {
         let start = Stopwatch::start();
-        let mut t = ProveTimings::default();
-        let synth = |e: ark_relations::gr1cs::SynthesisError| ProveError::Synthesis(e.to_string());
-        let n_inst = self.r1cs.num_instance_variables;
-
         // 1. Witness only: no constraint is stored, no linear combination is inlined.
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        cs.set_optimization_goal(OptimizationGoal::Constraints);
-        cs.set_mode(SynthesisMode::Prove {
-            construct_matrices: false,
-            generate_lc_assignments: false,
-        });
-        circuit.generate_constraints(cs.clone()).map_err(synth)?;
-        let instance = cs.instance_assignment().map_err(synth)?;
-        let witness = cs.witness_assignment().map_err(synth)?;
-        if instance.len() != n_inst || instance.len() + witness.len() != pk.a_query.len() {
+        let assignment = Assignment::of(circuit)?;
+        let witness = start.elapsed();
+        let (proof, mut t) = self.prove_assignment(pk, &assignment, rng)?;
+        t.witness = witness;
+        t.total += witness;
+        Ok((proof, t))
+    }
+
+    /// Proves from a full assignment computed earlier ([`Assignment::of`]), e.g. while the
+    /// keys were loading. The assignment must be of the circuit the matrices came from; a
+    /// wrong one gives a proof the verifier rejects (the callers in this crate verify every
+    /// proof before returning it).
+    ///
+    /// # Errors
+    /// [`ProveError::Synthesis`] when the assignment does not fit the key or the matrices.
+    pub fn prove_assignment<R: RngCore + CryptoRng>(
+        &self,
+        pk: &ProvingKey<Bn254>,
+        assignment: &Assignment,
+        rng: &mut R,
+    ) -> Result<(Proof<Bn254>, ProveTimings), ProveError> {
+        let start = Stopwatch::start();
+        let mut t = ProveTimings::default();
+        let n_inst = self.compact.num_instance_variables;
+        let full = &assignment.full;
+        if assignment.num_instance != n_inst || full.len() != pk.a_query.len() {
             return Err(ProveError::Synthesis(format!(
                 "the circuit has {} inputs and {} witnesses, the key expects {} variables",
-                instance.len(),
-                witness.len(),
+                assignment.num_instance,
+                full.len().saturating_sub(assignment.num_instance),
                 pk.a_query.len()
             )));
         }
-        let mut full = instance;
-        full.extend_from_slice(&witness);
-        t.witness = start.elapsed();
 
         // 2. The quotient h(X) = (A(X)B(X) - C(X)) / Z(X) ([`Self::quotient`]), and
         // 3. the MSMs. With z the assignment (z_0 = 1), ark-groth16 computes
@@ -366,42 +539,53 @@ impl CachedProver {
         //    interleaves them).
         let r = Fr::rand(rng);
         let s = Fr::rand(rng);
-        let scalars: Vec<_> = full.iter().map(|x| x.into_bigint()).collect();
-        let ((h, t_quotient), ((msm_a, t_a), (msm_b, t_b))) = join(
-            self.overlap,
-            || {
-                let step = Stopwatch::start();
-                (self.quotient(&full), step.elapsed())
-            },
-            || {
-                join(
+        let scalars = bigints(full);
+        let b_scalars: Vec<_> = self.b_index.iter().map(|&i| scalars[i]).collect();
+        let phase = if self.msm == MsmImpl::BatchAffine && self.overlap && self.schedule {
+            self.scheduled_phase(pk, full, &scalars, &b_scalars)
+        } else {
+            None
+        };
+        let (h, msm_a, msm_b) = match phase {
+            Some((h, msm_a, msm_b, times)) => {
+                (t.quotient, t.msm_a, t.msm_b_g2) = times;
+                (h, msm_a, msm_b)
+            }
+            None => {
+                let ((h, t_quotient), ((msm_a, t_a), (msm_b, t_b))) = join(
                     self.overlap,
                     || {
                         let step = Stopwatch::start();
-                        (msm_g1(self.msm, &pk.a_query, &scalars), step.elapsed())
+                        (self.quotient(full), step.elapsed())
                     },
                     || {
-                        let step = Stopwatch::start();
-                        let b_scalars: Vec<_> = self.b_index.iter().map(|&i| scalars[i]).collect();
-                        let sum = msm_g2(self.msm, &self.b_g2_bases, &b_scalars);
-                        (sum, step.elapsed())
+                        join(
+                            self.overlap,
+                            || {
+                                let step = Stopwatch::start();
+                                (msm_g1(self.msm, &pk.a_query, &scalars), step.elapsed())
+                            },
+                            || {
+                                let step = Stopwatch::start();
+                                let sum = msm_g2(self.msm, &self.b_g2_bases, &b_scalars);
+                                (sum, step.elapsed())
+                            },
+                        )
                     },
-                )
-            },
-        );
+                );
+                (t.quotient, t.msm_a, t.msm_b_g2) = (t_quotient, t_a, t_b);
+                (h, msm_a, msm_b)
+            }
+        };
         let h = h?;
-        (t.quotient, t.msm_a, t.msm_b_g2) = (t_quotient, t_a, t_b);
         let g_a = pk.vk.alpha_g1 + pk.delta_g1 * r + msm_a;
         let g2_b: G2Projective = pk.vk.beta_g2 + pk.vk.delta_g2 * s + msm_b;
 
         let step = Stopwatch::start();
-        let mut c_scalars: Vec<_> = self
-            .b_index
-            .iter()
-            .map(|&i| (full[i] * r).into_bigint())
-            .collect();
+        let rb: Vec<Fr> = self.b_index.iter().map(|&i| full[i] * r).collect();
+        let mut c_scalars = bigints(&rb);
         c_scalars.extend_from_slice(&scalars[n_inst..]);
-        c_scalars.extend(h.iter().map(|x| x.into_bigint()));
+        c_scalars.extend(bigints(&h));
         let c_acc = msm_g1(self.msm, &self.c_bases, &c_scalars);
         t.msm_c = step.elapsed();
 

@@ -4,8 +4,9 @@ use crate::groth16::{CachedProver, R1csMatrices};
 use crate::pk_file::{self, Validation};
 use crate::ProveError;
 use ark_bn254::Bn254;
+use ark_groth16::VerifyingKey;
 use ark_groth16::{Groth16, ProvingKey};
-use ark_serialize::CanonicalSerialize;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use rand::{rngs::OsRng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
@@ -166,9 +167,9 @@ pub fn setup(id: CircuitId, seed: Option<u64>) -> Result<ProvingKeys, ProveError
         circuit: id.to_string(),
         num_public_inputs: id.num_public_inputs(),
         vk_hash: verifier.vk_hash_hex(),
-        pk_hash: Some(hex::encode(blake2b256(&pk_file::encode(
+        pk_hash: Some(hex::encode(blake2b256(&pk_file::encode_compact(
             &pk,
-            prover.matrices(),
+            prover.compact(),
         )?))),
         insecure,
         seed,
@@ -205,7 +206,7 @@ impl ProvingKeys {
     /// [`ProveError::Io`] or [`ProveError::Keys`].
     pub fn save(&self, dir: &Path) -> Result<(), ProveError> {
         std::fs::create_dir_all(dir).map_err(ProveError::io(dir))?;
-        let pk = pk_file::encode(&self.pk, self.prover.matrices())?;
+        let pk = pk_file::encode_compact(&self.pk, self.prover.compact())?;
         let vk = vk_bytes(&self.pk.vk)?;
         let mut meta = serde_json::to_value(&self.meta)
             .map_err(|e| ProveError::Keys(format!("encoding meta.json: {e}")))?;
@@ -282,19 +283,25 @@ impl ProvingKeys {
             KeyCheck::Pinned => Validation::Trusted,
             KeyCheck::Strict => Validation::Strict,
         };
-        // The verifying key's checks and the proving key's hash on one core, the proving
-        // key's decoding on the other. Decoding is safe on any bytes (every length and index
-        // is checked, it never panics), so it need not wait for the hash; what it decoded is
-        // dropped unless the hash matches, and the errors keep their order: verifying key,
-        // then hash, then decoding.
-        let ((verifier, found), decoded) = join(
+        // The proving key's hash (the longest step) on one core; the verifying key's checks
+        // and the proving key's decoding and arrangement for the prover on the other.
+        // Decoding is safe on any bytes (every length and index is checked, it never
+        // panics), so it need not wait for the hash; what it decoded is dropped unless the
+        // hash matches, and the errors keep their order: verifying key, then hash, then
+        // decoding.
+        let (found, (verifier, decoded)) = join(
+            || hex::encode(blake2b256(pk_bytes)),
             || {
-                (
-                    VerifierKey::from_files(meta_json, vk_bytes),
-                    hex::encode(blake2b256(pk_bytes)),
+                join(
+                    || VerifierKey::from_files(meta_json, vk_bytes),
+                    || {
+                        pk_file::decode_deferring_vk(pk_bytes, validation).and_then(|d| {
+                            let prover = CachedProver::arrange(&d.pk, d.matrices)?;
+                            Ok((d.vk, d.pk, prover))
+                        })
+                    },
                 )
             },
-            || pk_file::decode(pk_bytes, validation),
         );
         let verifier = verifier?;
         let meta: KeyMeta = serde_json::from_slice(meta_json)
@@ -312,20 +319,30 @@ impl ProvingKeys {
                 "{PROVING_KEY_FILE} is corrupt or replaced: BLAKE2b-256 {found}, meta.json pins {expected}"
             )));
         }
-        let (pk, matrices) =
-            decoded.map_err(|e| ProveError::Keys(format!("{PROVING_KEY_FILE}: {e}")))?;
-        if pk.vk != *verifier.vk() {
+        let in_file = |e: ProveError| ProveError::Keys(format!("{PROVING_KEY_FILE}: {e}"));
+        let (vk, mut pk, mut prover) = decoded.map_err(in_file)?;
+        // The same bytes as `verifying_key.bin` (which the verifier decoded and validated)
+        // are the same key; other bytes are decoded and compared.
+        let same = vk == vk_bytes || {
+            let decoded = VerifyingKey::<Bn254>::deserialize_compressed(vk).map_err(|e| {
+                in_file(ProveError::Keys(format!(
+                    "proving key file: verifying key: {e}"
+                )))
+            })?;
+            decoded == *verifier.vk()
+        };
+        if !same {
             return Err(ProveError::Keys(format!(
                 "{PROVING_KEY_FILE} and {VERIFYING_KEY_FILE} hold different verifying keys"
             )));
         }
-        if check == KeyCheck::Strict && matrices != synthesize(id)? {
+        pk.vk = verifier.vk().clone();
+        pk_file::check_instance(&pk.vk, prover.compact()).map_err(in_file)?;
+        if check == KeyCheck::Strict && *prover.matrices() != synthesize(id)? {
             return Err(ProveError::Keys(format!(
                 "{PROVING_KEY_FILE}: the stored constraint matrices are not those of {id}"
             )));
         }
-        let mut prover = CachedProver::from_matrices(&pk, matrices)
-            .map_err(|e| ProveError::Keys(format!("{PROVING_KEY_FILE}: {e}")))?;
         prover.reduction = meta.qap;
         Ok(Self {
             id,
@@ -362,9 +379,9 @@ impl ProvingKeys {
             circuit: id.to_string(),
             num_public_inputs: id.num_public_inputs(),
             vk_hash: verifier.vk_hash_hex(),
-            pk_hash: Some(hex::encode(blake2b256(&pk_file::encode(
+            pk_hash: Some(hex::encode(blake2b256(&pk_file::encode_compact(
                 &pk,
-                prover.matrices(),
+                prover.compact(),
             )?))),
             insecure: false,
             seed: None,

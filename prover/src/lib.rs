@@ -31,10 +31,13 @@ mod prove;
 pub mod qap_circom;
 pub mod quotient;
 pub mod sample;
+mod schedule;
+pub mod sparse;
 
 pub use error::ProveError;
 pub use keys::{setup, KeyCheck, ProvingKeys, Shape};
 pub use prove::{
-    check_membership, check_policy, prove_membership, prove_policy, MembershipInput, PolicyInput,
+    check_membership, check_policy, prove_membership, prove_policy, prove_witnessed,
+    witness_membership, witness_policy, MembershipInput, PolicyInput, Witnessed,
 };
 pub use zkcredit_verifier::{Envelope, QapReduction, VerifierKey};

@@ -42,6 +42,7 @@
 //! truncated or padded file is an error naming the section, never a panic.
 
 use crate::groth16::R1csMatrices;
+use crate::sparse::{CompactR1cs, SparseMatrix};
 use crate::ProveError;
 use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
 use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
@@ -51,7 +52,6 @@ use ark_groth16::{ProvingKey, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 /// The first 16 bytes of a version-2 proving key.
 pub const MAGIC: &[u8; 16] = b"zkcredit-pk/v2\0\0";
@@ -180,10 +180,9 @@ fn put_points<T: RawPoint>(out: &mut Vec<u8>, points: &[T]) {
 }
 
 /// The size in bytes of the file [`encode`] writes for these keys.
-pub fn encoded_len(pk: &ProvingKey<Bn254>, m: &R1csMatrices) -> usize {
+pub fn encoded_len(pk: &ProvingKey<Bn254>, m: &CompactR1cs) -> usize {
     let g1 = 2 + pk.a_query.len() + pk.b_g1_query.len() + pk.h_query.len() + pk.l_query.len();
-    let entries: usize = m.matrices.iter().flatten().map(Vec::len).sum();
-    let coefficients = coefficient_table(m).0.len();
+    let entries: usize = m.matrices().iter().map(SparseMatrix::entries).sum();
     16 + 8
         + pk.vk.compressed_size()
         + 24
@@ -191,34 +190,30 @@ pub fn encoded_len(pk: &ProvingKey<Bn254>, m: &R1csMatrices) -> usize {
         + 64 * g1
         + 128 * pk.b_g2_query.len()
         + 8
-        + 32 * coefficients
-        + m.matrices.len() * 16
-        + m.matrices.len() * 4 * m.num_constraints
+        + 32 * m.coefficients().len()
+        + 3 * 16
+        + 3 * 4 * m.num_constraints()
         + 8 * entries
 }
 
-/// The distinct coefficients of the matrices, in order of first use, and each one's index.
-fn coefficient_table(m: &R1csMatrices) -> (Vec<Fr>, HashMap<Fr, u32>) {
-    let mut table = Vec::new();
-    let mut index = HashMap::new();
-    for (coeff, _) in m.matrices.iter().flatten().flatten() {
-        index.entry(*coeff).or_insert_with(|| {
-            table.push(*coeff);
-            (table.len() - 1) as u32
-        });
-    }
-    (table, index)
-}
-
-/// Encodes a proving key and the circuit's matrices.
+/// Encodes a proving key and the circuit's matrices (arkworks' form; see
+/// [`encode_compact`]).
 ///
 /// # Errors
 /// [`ProveError::Keys`] if the verifying key cannot be encoded or the matrices are not the
 /// three of an R1CS relation with `num_constraints` rows and `u32` indexes.
 pub fn encode(pk: &ProvingKey<Bn254>, m: &R1csMatrices) -> Result<Vec<u8>, ProveError> {
-    if m.matrices.len() != 3 || m.matrices.iter().any(|x| x.len() != m.num_constraints) {
-        return Err(bad("expected three matrices with one row per constraint"));
-    }
+    encode_compact(
+        pk,
+        &CompactR1cs::from_matrices(m).map_err(|e| bad(&e.to_string()))?,
+    )
+}
+
+/// Encodes a proving key and the circuit's matrices in their compact form.
+///
+/// # Errors
+/// [`ProveError::Keys`] if the verifying key cannot be encoded.
+pub fn encode_compact(pk: &ProvingKey<Bn254>, m: &CompactR1cs) -> Result<Vec<u8>, ProveError> {
     let mut out = Vec::with_capacity(encoded_len(pk, m));
     out.extend_from_slice(MAGIC);
     let mut vk = Vec::new();
@@ -230,7 +225,7 @@ pub fn encode(pk: &ProvingKey<Bn254>, m: &R1csMatrices) -> Result<Vec<u8>, Prove
     for n in [
         m.num_instance_variables,
         m.num_witness_variables,
-        m.num_constraints,
+        m.num_constraints(),
     ] {
         out.extend_from_slice(&(n as u64).to_le_bytes());
     }
@@ -241,28 +236,12 @@ pub fn encode(pk: &ProvingKey<Bn254>, m: &R1csMatrices) -> Result<Vec<u8>, Prove
     put_points(&mut out, &pk.h_query);
     put_points(&mut out, &pk.l_query);
     put_points(&mut out, &pk.b_g2_query);
-    let (table, coeff_index) = coefficient_table(m);
-    out.extend_from_slice(&(table.len() as u64).to_le_bytes());
-    for c in &table {
+    out.extend_from_slice(&(m.coefficients().len() as u64).to_le_bytes());
+    for c in m.coefficients() {
         put_fp(&mut out, &c.0);
     }
-    for matrix in &m.matrices {
-        let entries: usize = matrix.iter().map(Vec::len).sum();
-        out.extend_from_slice(&(matrix.len() as u64).to_le_bytes());
-        out.extend_from_slice(&(entries as u64).to_le_bytes());
-        for row in matrix {
-            let len = u32::try_from(row.len()).map_err(|_| bad("row too long"))?;
-            out.extend_from_slice(&len.to_le_bytes());
-        }
-        for row in matrix {
-            for (coeff, index) in row {
-                let index = u32::try_from(*index).map_err(|_| bad("variable index too large"))?;
-                out.extend_from_slice(&index.to_le_bytes());
-                // Every coefficient is in the table built from these same matrices.
-                let c = coeff_index.get(coeff).copied().unwrap_or(0);
-                out.extend_from_slice(&c.to_le_bytes());
-            }
-        }
+    for matrix in m.matrices() {
+        matrix.put(&mut out);
     }
     Ok(out)
 }
@@ -307,31 +286,16 @@ impl<'a> Reader<'a> {
         Ok(p)
     }
 
-    fn points<T: RawPoint>(&mut self, what: &str) -> Result<Vec<T>, ProveError> {
+    /// A point section: its count and raw bytes, decoded later ([`decode_points`]).
+    fn point_section<T: RawPoint>(
+        &mut self,
+        what: &'static str,
+    ) -> Result<Section<'a>, ProveError> {
         let n = self.u64(what)?;
-        let raw = self.array(n, T::SIZE, what)?;
-        let strict = self.strict;
-        let decode = |(i, chunk): (usize, &[u8])| {
-            let p = T::get(chunk, strict)
-                .ok_or_else(|| bad(&format!("{what}[{i}]: coordinate not below the modulus")))?;
-            if strict && !p.is_valid() {
-                return Err(bad(&format!(
-                    "{what}[{i}]: not a point of the prime-order group"
-                )));
-            }
-            Ok(p)
-        };
-        // Decoding is a copy; only strict validation (a subgroup check per point) is worth
-        // spreading over the cores.
-        #[cfg(feature = "parallel")]
-        if strict {
-            return raw
-                .par_chunks_exact(T::SIZE)
-                .enumerate()
-                .map(decode)
-                .collect();
-        }
-        raw.chunks_exact(T::SIZE).enumerate().map(decode).collect()
+        Ok(Section {
+            what,
+            raw: self.array(n, T::SIZE, what)?,
+        })
     }
 
     fn coefficients(&mut self) -> Result<Vec<Fr>, ProveError> {
@@ -350,49 +314,85 @@ impl<'a> Reader<'a> {
             .collect()
     }
 
-    fn matrix(
-        &mut self,
-        name: &str,
-        num_variables: usize,
-        table: &[Fr],
-    ) -> Result<Vec<Vec<(Fr, usize)>>, ProveError> {
-        let rows = self.u64(name)?;
-        let entries = self.u64(name)?;
-        let lens = self.array(rows, 4, name)?;
-        let raw = self.array(entries, 8, name)?;
-        let mut cells = raw.chunks_exact(8).enumerate();
-        let mut matrix = Vec::with_capacity(rows);
-        for (r, len) in lens.chunks_exact(4).enumerate() {
-            let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
-            let mut row = Vec::with_capacity(len.min(entries));
-            for _ in 0..len {
-                let (k, cell) = cells
-                    .next()
-                    .ok_or_else(|| bad(&format!("matrix {name}: row {r} runs past its entries")))?;
-                let index = u32::from_le_bytes([cell[0], cell[1], cell[2], cell[3]]) as usize;
-                if index >= num_variables {
-                    return Err(bad(&format!(
-                        "matrix {name}: entry {k} names variable {index} of {num_variables}"
-                    )));
-                }
-                let c = u32::from_le_bytes([cell[4], cell[5], cell[6], cell[7]]) as usize;
-                let coeff = *table.get(c).ok_or_else(|| {
-                    bad(&format!(
-                        "matrix {name}: entry {k} names coefficient {c} of {}",
-                        table.len()
-                    ))
-                })?;
-                row.push((coeff, index));
-            }
-            matrix.push(row);
-        }
-        if cells.next().is_some() {
+    /// A matrix section: row lengths and cells, decoded later ([`decode_matrix`]).
+    fn matrix_section(&mut self, what: &'static str) -> Result<MatrixSection<'a>, ProveError> {
+        let rows = self.u64(what)?;
+        let entries = self.u64(what)?;
+        Ok(MatrixSection {
+            what,
+            lens: self.array(rows, 4, what)?,
+            cells: self.array(entries, 8, what)?,
+        })
+    }
+}
+
+/// The raw bytes of one section of points.
+struct Section<'a> {
+    what: &'static str,
+    raw: &'a [u8],
+}
+
+/// The raw bytes of one matrix.
+struct MatrixSection<'a> {
+    what: &'static str,
+    lens: &'a [u8],
+    cells: &'a [u8],
+}
+
+fn decode_points<T: RawPoint>(s: &Section<'_>, strict: bool) -> Result<Vec<T>, ProveError> {
+    let what = s.what;
+    let decode = |(i, chunk): (usize, &[u8])| {
+        let p = T::get(chunk, strict)
+            .ok_or_else(|| bad(&format!("{what}[{i}]: coordinate not below the modulus")))?;
+        if strict && !p.is_valid() {
             return Err(bad(&format!(
-                "matrix {name}: more entries than its rows hold"
+                "{what}[{i}]: not a point of the prime-order group"
             )));
         }
-        Ok(matrix)
+        Ok(p)
+    };
+    // Decoding is a copy; only strict validation (a subgroup check per point) is worth
+    // spreading over the cores.
+    #[cfg(feature = "parallel")]
+    if strict {
+        return s
+            .raw
+            .par_chunks_exact(T::SIZE)
+            .enumerate()
+            .map(decode)
+            .collect();
     }
+    s.raw
+        .chunks_exact(T::SIZE)
+        .enumerate()
+        .map(decode)
+        .collect()
+}
+
+/// Runs `a` and `b` on both cores with the `parallel` feature, one after the other without.
+fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    #[cfg(feature = "parallel")]
+    return rayon::join(a, b);
+    #[cfg(not(feature = "parallel"))]
+    (a(), b())
+}
+
+/// A decoded proving-key file whose verifying key is still in its compressed bytes: the
+/// caller either decodes it ([`decode`]) or, holding the same key already, only compares
+/// the bytes ([`crate::ProvingKeys::load`] with `verifying_key.bin`).
+pub(crate) struct Decoded<'a> {
+    /// The verifying key's bytes (arkworks' compressed encoding).
+    pub vk: &'a [u8],
+    /// The proving key, with a placeholder verifying key until one is set.
+    pub pk: ProvingKey<Bn254>,
+    /// The constraint matrices.
+    pub matrices: CompactR1cs,
 }
 
 /// Decodes a file written by [`encode`].
@@ -409,10 +409,35 @@ pub fn decode(
     bytes: &[u8],
     validation: Validation,
 ) -> Result<(ProvingKey<Bn254>, R1csMatrices), ProveError> {
-    let mut r = Reader {
-        bytes,
-        strict: validation == Validation::Strict,
-    };
+    let Decoded {
+        vk,
+        mut pk,
+        matrices,
+    } = decode_deferring_vk(bytes, validation)?;
+    pk.vk = VerifyingKey::<Bn254>::deserialize_compressed(vk)
+        .map_err(|e| bad(&format!("verifying key: {e}")))?;
+    check_instance(&pk.vk, &matrices)?;
+    Ok((pk, matrices.to_matrices()))
+}
+
+/// The verifying key's input count must match the matrices' instance variables.
+pub(crate) fn check_instance(vk: &VerifyingKey<Bn254>, m: &CompactR1cs) -> Result<(), ProveError> {
+    if vk.gamma_abc_g1.len() != m.num_instance_variables {
+        return Err(bad(
+            "the query lengths do not match the recorded numbers of variables",
+        ));
+    }
+    Ok(())
+}
+
+/// [`decode`] without decoding the verifying key: every other section is checked and
+/// decoded as there, the points and the three matrices side by side on the cores.
+pub(crate) fn decode_deferring_vk(
+    bytes: &[u8],
+    validation: Validation,
+) -> Result<Decoded<'_>, ProveError> {
+    let strict = validation == Validation::Strict;
+    let mut r = Reader { bytes, strict };
     let magic = r.take(16, "magic")?;
     if magic == MAGIC_V1 {
         return Err(bad(
@@ -424,8 +449,7 @@ pub fn decode(
         return Err(bad("not a zkcredit-pk/v2 file"));
     }
     let vk_len = r.u64("verifying key")?;
-    let vk = VerifyingKey::<Bn254>::deserialize_compressed(r.take(vk_len, "verifying key")?)
-        .map_err(|e| bad(&format!("verifying key: {e}")))?;
+    let vk = r.take(vk_len, "verifying key")?;
     let num_instance_variables = r.u64("shape")?;
     let num_witness_variables = r.u64("shape")?;
     let num_constraints = r.u64("shape")?;
@@ -434,35 +458,62 @@ pub fn decode(
         .ok_or_else(|| bad("shape: variable count overflows"))?;
     let beta_g1 = r.point::<G1Affine>("beta_g1")?;
     let delta_g1 = r.point::<G1Affine>("delta_g1")?;
-    let a_query = r.points::<G1Affine>("a_query")?;
-    let b_g1_query = r.points::<G1Affine>("b_g1_query")?;
-    let h_query = r.points::<G1Affine>("h_query")?;
-    let l_query = r.points::<G1Affine>("l_query")?;
-    let b_g2_query = r.points::<G2Affine>("b_g2_query")?;
-    if a_query.len() != num_variables
-        || b_g1_query.len() != num_variables
-        || b_g2_query.len() != num_variables
-        || l_query.len() != num_witness_variables
-        || vk.gamma_abc_g1.len() != num_instance_variables
+    let g1 = [
+        r.point_section::<G1Affine>("a_query")?,
+        r.point_section::<G1Affine>("b_g1_query")?,
+        r.point_section::<G1Affine>("h_query")?,
+        r.point_section::<G1Affine>("l_query")?,
+    ];
+    let g2 = r.point_section::<G2Affine>("b_g2_query")?;
+    let count = |s: &Section<'_>, size: usize| s.raw.len() / size;
+    if count(&g1[0], 64) != num_variables
+        || count(&g1[1], 64) != num_variables
+        || count(&g2, 128) != num_variables
+        || count(&g1[3], 64) != num_witness_variables
     {
         return Err(bad(
             "the query lengths do not match the recorded numbers of variables",
         ));
     }
     let table = r.coefficients()?;
-    let matrices = vec![
-        r.matrix("A", num_variables, &table)?,
-        r.matrix("B", num_variables, &table)?,
-        r.matrix("C", num_variables, &table)?,
+    let sections = [
+        r.matrix_section("A")?,
+        r.matrix_section("B")?,
+        r.matrix_section("C")?,
     ];
-    if matrices.iter().any(|m| m.len() != num_constraints) {
+    if sections.iter().any(|m| m.lens.len() / 4 != num_constraints) {
         return Err(bad("a matrix does not have one row per constraint"));
     }
     if !r.bytes.is_empty() {
         return Err(bad("trailing bytes after matrix C"));
     }
+    // The points on one side, the matrices (the larger part: B alone, A and C) on the
+    // other; errors in section order.
+    let matrix = |m: &MatrixSection<'_>| {
+        SparseMatrix::from_bytes(m.what, m.lens, m.cells, num_variables, table.len())
+    };
+    let ((g1, b_g2_query), (b, (a, c))) = join(
+        || {
+            (
+                g1.iter()
+                    .map(|s| decode_points::<G1Affine>(s, strict))
+                    .collect::<Vec<_>>(),
+                decode_points::<G2Affine>(&g2, strict),
+            )
+        },
+        || {
+            join(
+                || matrix(&sections[1]),
+                || join(|| matrix(&sections[0]), || matrix(&sections[2])),
+            )
+        },
+    );
+    let mut g1 = g1.into_iter();
+    let mut next = || g1.next().unwrap_or_else(|| Ok(Vec::new()));
+    let (a_query, b_g1_query, h_query, l_query) = (next()?, next()?, next()?, next()?);
+    let b_g2_query = b_g2_query?;
     let pk = ProvingKey {
-        vk,
+        vk: VerifyingKey::default(),
         beta_g1,
         delta_g1,
         a_query,
@@ -471,11 +522,11 @@ pub fn decode(
         h_query,
         l_query,
     };
-    let m = R1csMatrices {
+    let matrices = CompactR1cs::new(
         num_instance_variables,
         num_witness_variables,
-        num_constraints,
-        matrices,
-    };
-    Ok((pk, m))
+        table,
+        [a?, b?, c?],
+    );
+    Ok(Decoded { vk, pk, matrices })
 }

@@ -1,6 +1,6 @@
 //! Witness building, the native pre-check, and proving.
 
-use crate::groth16::ProveTimings;
+use crate::groth16::{Assignment, ProveTimings};
 use crate::{ProveError, ProvingKeys};
 use ark_relations::gr1cs::ConstraintSynthesizer;
 use ark_std::rand::{CryptoRng, RngCore};
@@ -106,20 +106,76 @@ fn check_keys(keys: &ProvingKeys, expected: CircuitId) -> Result<(), ProveError>
     Ok(())
 }
 
-/// Proves `circuit` with `keys` and checks the proof against the verifying key before it is
-/// returned: a proof that does not verify never leaves this crate (it would mean a bug, not a
-/// bad input — the native pre-check already passed).
-fn prove_and_check<C, R>(
-    keys: &ProvingKeys,
-    circuit: C,
+/// A statement checked natively and its circuit's full assignment computed: everything of a
+/// proof that needs no key, so that a caller can do it while the keys load
+/// ([`witness_policy`], [`witness_membership`], then [`prove_witnessed`]).
+#[derive(Clone, Debug)]
+pub struct Witnessed {
+    /// The circuit (and depth) the assignment is for.
+    pub id: CircuitId,
+    /// The statement's public inputs, in the verifier's order.
+    pub public_inputs: Vec<Fr>,
+    /// The circuit's full assignment (secret: it holds the identity secret and every
+    /// attribute).
+    pub assignment: Assignment,
+}
+
+fn witnessed<C: ConstraintSynthesizer<Fr>>(
+    id: CircuitId,
     public_inputs: Vec<Fr>,
+    circuit: C,
+) -> Result<Witnessed, ProveError> {
+    Ok(Witnessed {
+        id,
+        public_inputs,
+        assignment: Assignment::of(circuit)?,
+    })
+}
+
+/// Checks a policy statement natively ([`check_policy`]) and computes its circuit's
+/// assignment; no key is needed yet.
+///
+/// # Errors
+/// As [`check_policy`]; [`ProveError::Synthesis`] if the circuit fails.
+pub fn witness_policy(input: &PolicyInput<'_>) -> Result<Witnessed, ProveError> {
+    let depth = input.path.depth();
+    let (statement, witness) = check_policy(input)?;
+    let public_inputs = statement.public_inputs();
+    let circuit = PolicyCircuit::new(depth, statement, witness)?;
+    witnessed(CircuitId::Policy { depth }, public_inputs, circuit)
+}
+
+/// Checks a membership statement natively ([`check_membership`]) and computes its
+/// circuit's assignment; no key is needed yet.
+///
+/// # Errors
+/// As [`check_membership`]; [`ProveError::Synthesis`] if the circuit fails.
+pub fn witness_membership(input: &MembershipInput<'_>) -> Result<Witnessed, ProveError> {
+    let depth = input.path.depth();
+    let (statement, witness) = check_membership(input)?;
+    let public_inputs = statement.public_inputs();
+    let circuit = MembershipCircuit::new(depth, statement, witness)?;
+    witnessed(CircuitId::Membership { depth }, public_inputs, circuit)
+}
+
+/// Proves a statement witnessed earlier with `keys`, which must be for the same circuit
+/// and depth, and checks the proof against the verifying key before it is returned: a
+/// proof that does not verify never leaves this crate (it would mean a bug, not a bad input
+/// — the native pre-check already passed).
+///
+/// # Errors
+/// [`ProveError::WrongCircuit`] for keys of another circuit or depth;
+/// [`ProveError::Synthesis`] on prover failure.
+pub fn prove_witnessed<R: RngCore + CryptoRng>(
+    keys: &ProvingKeys,
+    witnessed: &Witnessed,
     rng: &mut R,
-) -> Result<(Envelope, ProveTimings), ProveError>
-where
-    C: ConstraintSynthesizer<Fr>,
-    R: RngCore + CryptoRng,
-{
-    let (proof, timings) = keys.prover.prove(&keys.pk, circuit, rng)?;
+) -> Result<(Envelope, ProveTimings), ProveError> {
+    check_keys(keys, witnessed.id)?;
+    let public_inputs = witnessed.public_inputs.clone();
+    let (proof, timings) = keys
+        .prover
+        .prove_assignment(&keys.pk, &witnessed.assignment, rng)?;
     let envelope = Envelope {
         circuit: keys.id.to_string(),
         vk_hash: Some(keys.verifier.vk_hash()),
@@ -156,12 +212,13 @@ pub fn prove_policy_timed<R: RngCore + CryptoRng>(
     input: &PolicyInput<'_>,
     rng: &mut R,
 ) -> Result<(Envelope, ProveTimings), ProveError> {
-    let depth = input.path.depth();
+    let (depth, start) = (input.path.depth(), crate::groth16::Stopwatch::start());
     check_keys(keys, CircuitId::Policy { depth })?;
-    let (statement, witness) = check_policy(input)?;
-    let public_inputs = statement.public_inputs();
-    let circuit = PolicyCircuit::new(depth, statement, witness)?;
-    prove_and_check(keys, circuit, public_inputs, rng)
+    let witnessed = witness_policy(input)?;
+    let witness = start.elapsed();
+    let (envelope, mut timings) = prove_witnessed(keys, &witnessed, rng)?;
+    (timings.witness, timings.total) = (witness, timings.total + witness);
+    Ok((envelope, timings))
 }
 
 /// Everything a member needs for a membership proof.
@@ -228,10 +285,11 @@ pub fn prove_membership_timed<R: RngCore + CryptoRng>(
     input: &MembershipInput<'_>,
     rng: &mut R,
 ) -> Result<(Envelope, ProveTimings), ProveError> {
-    let depth = input.path.depth();
+    let (depth, start) = (input.path.depth(), crate::groth16::Stopwatch::start());
     check_keys(keys, CircuitId::Membership { depth })?;
-    let (statement, witness) = check_membership(input)?;
-    let public_inputs = statement.public_inputs();
-    let circuit = MembershipCircuit::new(depth, statement, witness)?;
-    prove_and_check(keys, circuit, public_inputs, rng)
+    let witnessed = witness_membership(input)?;
+    let witness = start.elapsed();
+    let (envelope, mut timings) = prove_witnessed(keys, &witnessed, rng)?;
+    (timings.witness, timings.total) = (witness, timings.total + witness);
+    Ok((envelope, timings))
 }

@@ -18,6 +18,7 @@
 //!   run as independent tasks, which rayon interleaves with the MSMs that run meanwhile.
 
 use crate::groth16::join;
+use crate::sparse::CompactR1cs;
 use ark_bn254::Fr;
 use ark_ff::{FftField, Field, One, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
@@ -170,11 +171,15 @@ impl Quotient {
     /// The values of one matrix's polynomial on the coset `g <w>`: rows evaluated at `z`
     /// (then `extra`, the instance, for `A`), interpolated, evaluated on the coset.
     fn on_coset(&self, matrix: &Matrix<Fr>, z: &[Fr], extra: &[Fr]) -> Vec<Fr> {
+        self.rows_on_coset(matrix.len(), |r| evaluate(&matrix[r], z), extra)
+    }
+
+    /// [`Self::on_coset`] for `m` rows whose values `row` gives.
+    fn rows_on_coset(&self, m: usize, row: impl Fn(usize) -> Fr, extra: &[Fr]) -> Vec<Fr> {
         let mut v = vec![Fr::zero(); self.n];
-        for (slot, row) in v.iter_mut().zip(matrix) {
-            *slot = evaluate(row, z);
+        for (r, slot) in v.iter_mut().take(m).enumerate() {
+            *slot = row(r);
         }
-        let m = matrix.len();
         v[m..m + extra.len()].copy_from_slice(extra);
         self.inverse_dif(&mut v);
         for (x, s) in v.iter_mut().zip(&self.to_coset) {
@@ -204,7 +209,7 @@ impl Quotient {
             return None;
         }
         let instance = &z[..num_inputs];
-        let ((mut ab, b_vals), c_vals) = join(
+        let ((ab, b_vals), c_vals) = join(
             true,
             || {
                 join(
@@ -215,16 +220,38 @@ impl Quotient {
             },
             || self.on_coset(c, z, &[]),
         );
-        for ((x, y), w) in ab.iter_mut().zip(&b_vals).zip(&c_vals) {
+        Some(self.divide(ab, &b_vals, &c_vals))
+    }
+
+    /// [`Self::compute`] from the compact matrices; `None` when the shape does not fit this
+    /// domain or `z` is shorter than the matrices' variables.
+    pub fn compute_compact(&self, r1cs: &CompactR1cs, z: &[Fr]) -> Option<Vec<Fr>> {
+        let (m, num_inputs) = (r1cs.num_constraints(), r1cs.num_instance_variables);
+        // `fits` was checked when the prover was made: every index is below num_variables.
+        if m + num_inputs > self.n || z.len() < r1cs.num_variables() {
+            return None;
+        }
+        let [a, b, c] = r1cs.matrices();
+        let chain = |matrix, extra| self.rows_on_coset(m, |r| r1cs.evaluate(matrix, r, z), extra);
+        let instance = &z[..num_inputs];
+        let ((ab, b_vals), c_vals) = join(
+            true,
+            || join(true, || chain(a, instance), || chain(b, &[])),
+            || chain(c, &[]),
+        );
+        Some(self.divide(ab, &b_vals, &c_vals))
+    }
+
+    /// `h` from the values of `A`, `B`, `C` on the coset: `(A B - C) / Z` back in
+    /// coefficients, out of bit-reversed order.
+    fn divide(&self, mut ab: Vec<Fr>, b_vals: &[Fr], c_vals: &[Fr]) -> Vec<Fr> {
+        for ((x, y), w) in ab.iter_mut().zip(b_vals).zip(c_vals) {
             *x = *x * y - w;
         }
-        drop((b_vals, c_vals));
         self.inverse_dif(&mut ab);
-        Some(
-            (0..self.n)
-                .map(|i| ab[bitrev(i, self.log_n)] * self.from_coset[i])
-                .collect(),
-        )
+        (0..self.n)
+            .map(|i| ab[bitrev(i, self.log_n)] * self.from_coset[i])
+            .collect()
     }
 }
 
@@ -282,11 +309,27 @@ mod tests {
             };
             let matrices = vec![matrix(), matrix(), matrix()];
             let z: Vec<Fr> = (0..vars).map(|_| Fr::rand(&mut rng)).collect();
-            let ours = Quotient::new(m, num_inputs)
-                .expect("domain")
-                .compute(&matrices, num_inputs, &z)
-                .expect("fits");
+            let tables = Quotient::new(m, num_inputs).expect("domain");
+            let ours = tables.compute(&matrices, num_inputs, &z).expect("fits");
             assert_eq!(ours, arkworks(&matrices, num_inputs, &z), "m = {m}");
+            // the compact form: the same matrices back, the same quotient
+            let r1cs = crate::groth16::R1csMatrices {
+                num_instance_variables: num_inputs,
+                num_witness_variables: vars - num_inputs,
+                num_constraints: m,
+                matrices,
+            };
+            let compact = CompactR1cs::from_matrices(&r1cs).expect("compact");
+            assert_eq!(compact.to_matrices(), r1cs, "m = {m}");
+            let entries: usize = compact.matrices().iter().map(|x| x.entries()).sum();
+            assert!(compact.fits(vars));
+            assert_eq!(compact.fits(0), entries == 0, "m = {m}");
+            assert_eq!(tables.compute_compact(&compact, &z), Some(ours), "m = {m}");
+            assert_eq!(
+                tables.compute_compact(&compact, &z[..vars - 1]),
+                None,
+                "short z"
+            );
         }
     }
 

@@ -80,7 +80,7 @@ fn round_trips_in_both_modes_and_proofs_from_a_loaded_key_verify() {
     let bytes = encoded();
     assert_eq!(
         bytes.len(),
-        pk_file::encoded_len(&keys.pk, keys.prover.matrices())
+        pk_file::encoded_len(&keys.pk, keys.prover.compact())
     );
     for mode in [Validation::Trusted, Validation::Strict] {
         let (pk, m) = pk_file::decode(&bytes, mode).unwrap();

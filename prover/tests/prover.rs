@@ -109,6 +109,40 @@ fn policy_proof_verifies_and_binds_every_public_input() {
     keys.verifier.verify(&back).unwrap();
 }
 
+/// The CLI computes the witness while the keys load, then proves it: the same proof as in
+/// one call, keys of another circuit refused, and an assignment changed after the
+/// pre-check (a witness that does not satisfy the circuit) never returned as a proof.
+#[test]
+fn a_witness_made_before_the_keys_proves_only_what_was_checked() {
+    let w = world();
+    let keys = policy_keys();
+    let witnessed = witness_policy(&w.input()).unwrap();
+    assert_eq!(witnessed.id, CircuitId::Policy { depth: DEPTH });
+    let (env, _) = prove_witnessed(keys, &witnessed, &mut rng()).unwrap();
+    keys.verifier.verify(&env).unwrap();
+    assert_eq!(
+        env.public_inputs,
+        prove_policy(keys, &w.input(), &mut rng())
+            .unwrap()
+            .public_inputs
+    );
+    assert!(matches!(
+        prove_witnessed(membership_keys(), &witnessed, &mut rng()),
+        Err(ProveError::WrongCircuit { .. })
+    ));
+    // One witness value changed: the circuit is no longer satisfied, and the prover's
+    // self-check refuses what Groth16 made of it.
+    let mut forged = witnessed.clone();
+    let last = forged.assignment.full.len() - 1;
+    forged.assignment.full[last] += Fr::from(1u64);
+    let err = prove_witnessed(keys, &forged, &mut rng()).unwrap_err();
+    assert!(err.to_string().contains("does not verify"), "{err}");
+    // A short assignment is an error, not a panic.
+    let mut short = witnessed;
+    short.assignment.full.truncate(10);
+    assert!(prove_witnessed(keys, &short, &mut rng()).is_err());
+}
+
 #[test]
 fn refuses_false_statements_naming_the_rule() {
     let w = world();

@@ -4,8 +4,8 @@
 //! `proving_key.bin` — byte for byte as `zkcredit setup` wrote them. [`load`] applies the
 //! checks of `ProvingKeys::load`: the verifying key is fully validated against the hash in
 //! `meta.json` (by `VerifierKey::from_files`); the proving key must hash to `meta.json`'s
-//! `pk_hash` (BLAKE2b-256) before it is decoded by the prover's own `pk_file::decode`, and
-//! must carry the same verifying key.
+//! `pk_hash` (BLAKE2b-256) before anything decoded from it is used (the prover's own
+//! `ProvingKeys::from_bytes`), and must carry the same verifying key.
 
 use crate::WalletError;
 use zkcredit_prover::ProvingKeys;
