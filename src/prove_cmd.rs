@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use zkcredit_circuits::field::to_decimal;
 use zkcredit_circuits::prelude::*;
-use zkcredit_prover::{Envelope, MembershipInput, PolicyInput, ProveError, ProvingKeys};
+use zkcredit_prover::{Envelope, MembershipInput, PolicyInput, ProveError, ProvingKeys, Witnessed};
 
 /// `zkcredit prove …`.
 #[derive(Debug, clap::Subcommand)]
@@ -230,16 +230,76 @@ fn check_source_depth(keys: &ProvingKeys, source: &TreeSource) -> Result<()> {
     Ok(())
 }
 
+/// The policy proof's inputs, read from their files.
+struct PolicyInputs {
+    identity: Identity,
+    credential: Credential,
+    source: TreeSource,
+    policy: Policy,
+    request: LoanRequest,
+    scope: Fr,
+    holder_scope: Fr,
+    now: u64,
+}
+
+impl PolicyInputs {
+    fn read(a: &PolicyArgs) -> Result<Self> {
+        Ok(Self {
+            identity: read_identity(&a.identity)?,
+            credential: read_credential(&a.credential)?,
+            source: TreeSource::open(a.registry.as_ref(), a.ledger.as_ref())?,
+            policy: read_policy(&a.policy)?,
+            request: read_request(&a.request)?,
+            scope: parse_text_or_fr("--scope", &a.scope)?,
+            holder_scope: parse_text_or_fr("--holder-scope", &a.holder_scope)?,
+            now: a.now.unwrap_or_else(unix_now),
+        })
+    }
+
+    /// The credential's path, the native pre-check (a false statement is refused naming
+    /// the rule, never proven) and the circuit's assignment, with the root proven against.
+    fn witness(&self, issued_after: u64) -> Result<(Witnessed, Fr)> {
+        let (path, root) = self.source.path(&self.credential.leaf(), false)?;
+        let input = PolicyInput {
+            identity: &self.identity,
+            credential: &self.credential,
+            path,
+            root,
+            policy: &self.policy,
+            now: self.now,
+            request: self.request.binding(),
+            scope: self.scope,
+            issued_after,
+            holder_scope: self.holder_scope,
+        };
+        let witnessed = zkcredit_prover::witness_policy(&input).map_err(prove_error)?;
+        Ok((witnessed, root))
+    }
+}
+
+/// Loads the keys in `dir` on another thread while `work` runs on this one (reading the
+/// inputs, the pre-check and the witness need no key), then returns both. Errors keep the
+/// order of a sequential run: `work`'s reading errors first, then the keys', then the rest
+/// of `work`'s (which `finish` sorts out).
+fn with_keys_loading<T>(dir: &Path, work: impl FnOnce() -> T) -> (Result<ProvingKeys>, T) {
+    std::thread::scope(|s| {
+        let keys = s.spawn(|| load_prover(dir));
+        let out = work();
+        let keys = keys
+            .join()
+            .unwrap_or_else(|_| Err(anyhow!("keys {}: loading them panicked", dir.display())));
+        (keys, out)
+    })
+}
+
 fn policy(a: &PolicyArgs) -> Result<ExitCode> {
-    let identity = read_identity(&a.identity)?;
-    let credential = read_credential(&a.credential)?;
-    let source = TreeSource::open(a.registry.as_ref(), a.ledger.as_ref())?;
-    let policy = read_policy(&a.policy)?;
-    let request = read_request(&a.request)?;
-    let scope = parse_text_or_fr("--scope", &a.scope)?;
-    let holder_scope = parse_text_or_fr("--holder-scope", &a.holder_scope)?;
-    let now = a.now.unwrap_or_else(unix_now);
-    let keys = load_prover(&a.keys)?;
+    let (keys, inputs) = with_keys_loading(&a.keys, || {
+        let inputs = PolicyInputs::read(a)?;
+        let witnessed = inputs.witness(a.issued_after);
+        Ok::<_, anyhow::Error>((inputs, witnessed))
+    });
+    let (inputs, witnessed) = inputs?;
+    let keys = keys?;
     if !matches!(keys.id, CircuitId::Policy { .. }) {
         bail!(
             "the keys in {} are for {}, not a policy circuit",
@@ -247,39 +307,28 @@ fn policy(a: &PolicyArgs) -> Result<ExitCode> {
             keys.id
         );
     }
-    check_source_depth(&keys, &source)?;
-    let (path, root) = source.path(&credential.leaf(), false)?;
-    let input = PolicyInput {
-        identity: &identity,
-        credential: &credential,
-        path,
-        root,
-        policy: &policy,
-        now,
-        request: request.binding(),
-        scope,
-        issued_after: a.issued_after,
-        holder_scope,
-    };
-    // `prove_policy` runs the native pre-check before any proving work: a false statement
-    // is refused naming the rule, never proven. The witness file is made from that check's
-    // output, so with --wtns it runs here first.
+    check_source_depth(&keys, &inputs.source)?;
+    let (witnessed, root) = witnessed?;
     if let Some(w) = &a.wtns {
-        let (statement, witness) = zkcredit_prover::check_policy(&input).map_err(prove_error)?;
-        let depth = keys.id.depth();
-        let circuit = zkcredit_circuits::circuit::PolicyCircuit::new(depth, statement, witness)?;
-        write_wtns(w, &zkcredit_ceremony::wtns::assignment(circuit)?)?;
+        write_wtns(w, &witnessed.assignment.full)?;
     }
     let pb = spinner(format!("proving {}", keys.id));
-    let env = zkcredit_prover::prove_policy(&keys, &input, &mut rand::rngs::OsRng)
+    let (env, _) = zkcredit_prover::prove_witnessed(&keys, &witnessed, &mut rand::rngs::OsRng)
         .map_err(prove_error)?;
     pb.finish_and_clear();
     write_proof(&a.out, &env, &keys)?;
     exit_soon(keys);
+    let PolicyInputs {
+        identity,
+        scope,
+        holder_scope,
+        now,
+        ..
+    } = inputs;
     println(&serde_json::to_string_pretty(&serde_json::json!({
         "proof": a.out.display().to_string(),
         "circuit": env.circuit,
-        "root": to_decimal(&input.root),
+        "root": to_decimal(&root),
         "now": now,
         "nullifier": to_decimal(&identity.nullifier(scope)),
         "holder_scope": to_decimal(&holder_scope),
@@ -289,11 +338,27 @@ fn policy(a: &PolicyArgs) -> Result<ExitCode> {
 }
 
 fn membership(a: &MembershipArgs) -> Result<ExitCode> {
-    let identity = read_identity(&a.identity)?;
-    let source = TreeSource::open(a.members.as_ref(), a.ledger.as_ref())?;
-    let scope = parse_text_or_fr("--scope", &a.scope)?;
-    let signal = parse_text_or_fr("--signal", &a.signal)?;
-    let keys = load_prover(&a.keys)?;
+    let (keys, inputs) = with_keys_loading(&a.keys, || {
+        let identity = read_identity(&a.identity)?;
+        let source = TreeSource::open(a.members.as_ref(), a.ledger.as_ref())?;
+        let scope = parse_text_or_fr("--scope", &a.scope)?;
+        let signal = parse_text_or_fr("--signal", &a.signal)?;
+        let witnessed = (|| {
+            let (path, root) = source.path(&identity.commitment(), true)?;
+            let input = MembershipInput {
+                identity: &identity,
+                path,
+                root,
+                scope,
+                signal,
+            };
+            let witnessed = zkcredit_prover::witness_membership(&input).map_err(prove_error)?;
+            Ok::<_, anyhow::Error>((witnessed, root))
+        })();
+        Ok::<_, anyhow::Error>((identity, source, scope, witnessed))
+    });
+    let (identity, source, scope, witnessed) = inputs?;
+    let keys = keys?;
     if !matches!(keys.id, CircuitId::Membership { .. }) {
         bail!(
             "the keys in {} are for {}, not a membership circuit",
@@ -302,26 +367,12 @@ fn membership(a: &MembershipArgs) -> Result<ExitCode> {
         );
     }
     check_source_depth(&keys, &source)?;
-    let (path, root) = source.path(&identity.commitment(), true)?;
-    let input = MembershipInput {
-        identity: &identity,
-        path,
-        root,
-        scope,
-        signal,
-    };
+    let (witnessed, root) = witnessed?;
     if let Some(w) = &a.wtns {
-        let (statement, witness) =
-            zkcredit_prover::check_membership(&input).map_err(prove_error)?;
-        let circuit = zkcredit_circuits::circuit::MembershipCircuit::new(
-            keys.id.depth(),
-            statement,
-            witness,
-        )?;
-        write_wtns(w, &zkcredit_ceremony::wtns::assignment(circuit)?)?;
+        write_wtns(w, &witnessed.assignment.full)?;
     }
     let pb = spinner(format!("proving {}", keys.id));
-    let env = zkcredit_prover::prove_membership(&keys, &input, &mut rand::rngs::OsRng)
+    let (env, _) = zkcredit_prover::prove_witnessed(&keys, &witnessed, &mut rand::rngs::OsRng)
         .map_err(prove_error)?;
     pb.finish_and_clear();
     write_proof(&a.out, &env, &keys)?;
@@ -329,7 +380,7 @@ fn membership(a: &MembershipArgs) -> Result<ExitCode> {
     println(&serde_json::to_string_pretty(&serde_json::json!({
         "proof": a.out.display().to_string(),
         "circuit": env.circuit,
-        "root": to_decimal(&input.root),
+        "root": to_decimal(&root),
         "nullifier": to_decimal(&identity.nullifier(scope)),
     }))?)?;
     Ok(ExitCode::SUCCESS)
