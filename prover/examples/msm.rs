@@ -95,7 +95,7 @@ fn run_g2(n: usize, rounds: usize, rng: &mut ChaCha20Rng) {
     }
 }
 
-fn run<P: ark_ec::scalar_mul::glv::GLVConfig<ScalarField = Fr>>(
+fn run<P: ark_ec::scalar_mul::glv::GLVConfig<ScalarField = Fr> + msm::Curve>(
     name: &str,
     n: usize,
     rng: &mut ChaCha20Rng,

@@ -60,7 +60,7 @@ pub enum MsmImpl {
 }
 
 /// The batch-affine Pippenger without the GLV split, window from the cost model.
-fn plain<P: ark_ec::short_weierstrass::SWCurveConfig>(
+fn plain<P: crate::msm::Curve>(
     bases: &[ark_ec::short_weierstrass::Affine<P>],
     scalars: &[crate::msm::BigInt<P>],
 ) -> ark_ec::short_weierstrass::Projective<P> {

@@ -16,8 +16,8 @@
 
 use super::BigInt;
 use ark_ec::short_weierstrass::{Affine, Bucket, Projective, SWCurveConfig};
-use ark_ec::{AdditiveGroup, AffineRepr};
-use ark_ff::{Field, PrimeField, Zero};
+use ark_ec::{AdditiveGroup, AffineRepr, CurveConfig};
+use ark_ff::{Field, Fp, FpConfig, PrimeField, QuadExtConfig, QuadExtField, Zero};
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
@@ -81,18 +81,64 @@ pub(crate) fn signed_digit(limbs: &[u64], w: usize, c: usize) -> i32 {
     (v as i64 + carry_in as i64 - ((carry_out as i64) << c)) as i32
 }
 
+/// A field whose batch inversion can run in a subfield: `x^-1 = conj(x) / N(x)` with the
+/// norm `N(x)` in the base field. On G2 (over `Fq2`) Montgomery's trick then multiplies and
+/// inverts norms in `Fq` — two `Fq` multiplications a point where `Fq2` products cost three
+/// or four — and one more `Fq2`-by-`Fq` product recovers each inverse. On `Fq` the norm is
+/// the element itself and nothing changes.
+pub trait BatchInverse: Field {
+    /// The field the products and the one inversion are taken in.
+    type Norm: Field;
+    /// `N(x)`, non-zero for non-zero `x`.
+    fn norm(&self) -> Self::Norm;
+    /// `x^-1`, given `N(x)^-1`.
+    fn inverse_with(&self, norm_inverse: &Self::Norm) -> Self;
+}
+
+impl<C: FpConfig<N>, const N: usize> BatchInverse for Fp<C, N> {
+    type Norm = Self;
+    fn norm(&self) -> Self {
+        *self
+    }
+    fn inverse_with(&self, norm_inverse: &Self) -> Self {
+        *norm_inverse
+    }
+}
+
+impl<C: QuadExtConfig> BatchInverse for QuadExtField<C> {
+    type Norm = C::BaseField;
+    fn norm(&self) -> C::BaseField {
+        QuadExtField::norm(self)
+    }
+    fn inverse_with(&self, norm_inverse: &C::BaseField) -> Self {
+        let mut x = *self;
+        x.conjugate_in_place();
+        x.mul_assign_by_basefield(norm_inverse);
+        x
+    }
+}
+
+/// A short Weierstrass curve the batch-affine MSM runs on: its base field has a
+/// [`BatchInverse`] (BN254's G1 and G2 do).
+pub trait Curve: SWCurveConfig<BaseField: BatchInverse> {}
+
+impl<P: SWCurveConfig<BaseField: BatchInverse>> Curve for P {}
+
+/// The norm field of a curve's base field.
+type NormOf<P> = <<P as CurveConfig>::BaseField as BatchInverse>::Norm;
+
 /// For every index pair `(i, j)`, sets `points[i] = points[i] + points[j]`, all with one
-/// shared inversion (Montgomery's trick, done here serially: this runs inside a parallel
-/// loop over windows).
-fn batch_add_in_place<P: SWCurveConfig>(
+/// shared inversion (Montgomery's trick over the denominators' norms, done here serially:
+/// this runs inside a parallel loop over windows).
+fn batch_add_in_place<P: Curve>(
     points: &mut [Affine<P>],
     pairs: &[(u32, u32)],
-    den: &mut Vec<P::BaseField>,
-    prefix: &mut Vec<P::BaseField>,
+    norms: &mut Vec<NormOf<P>>,
+    prefix: &mut Vec<NormOf<P>>,
 ) {
-    den.clear();
+    norms.clear();
     prefix.clear();
-    let mut acc = P::BaseField::ONE;
+    let mut acc = NormOf::<P>::ONE;
     for &(i, j) in pairs {
         let (p, q) = (&points[i as usize], &points[j as usize]);
         let d = if p.is_zero() || q.is_zero() {
@@ -106,16 +152,18 @@ fn batch_add_in_place<P: SWCurveConfig>(
         } else {
             q.x - p.x
         };
+        let n = d.norm();
         prefix.push(acc);
-        acc *= d;
-        den.push(d);
+        acc *= n;
+        norms.push(n);
     }
-    // acc = product of all denominators (all non-zero by construction)
-    let mut inv = acc.inverse().unwrap_or(P::BaseField::ONE);
+    // acc = product of all the denominators' norms (all non-zero by construction)
+    let mut inv = acc.inverse().unwrap_or(NormOf::<P>::ONE);
     for k in (0..pairs.len()).rev() {
-        // inverse of den[k] = inv * prefix[k]; then strip den[k] from inv
-        let inv_k = inv * prefix[k];
-        inv *= den[k];
+        // N(d_k)^-1 = inv * prefix[k] (d_k^-1 follows below, with d_k made again); then
+        // strip N(d_k) from inv
+        let norm_inv = inv * prefix[k];
+        inv *= norms[k];
         let (i, j) = (pairs[k].0 as usize, pairs[k].1 as usize);
         let q = points[j];
         let p = points[i];
@@ -129,13 +177,13 @@ fn batch_add_in_place<P: SWCurveConfig>(
         let lambda = if p.x == q.x {
             if p.y == q.y && !p.y.is_zero() {
                 let x2 = p.x.square();
-                (x2.double() + x2 + P::COEFF_A) * inv_k
+                (x2.double() + x2 + P::COEFF_A) * p.y.double().inverse_with(&norm_inv)
             } else {
                 points[i] = Affine::identity();
                 continue;
             }
         } else {
-            (q.y - p.y) * inv_k
+            (q.y - p.y) * (q.x - p.x).inverse_with(&norm_inv)
         };
         let x3 = lambda.square() - p.x - q.x;
         let y3 = lambda * (p.x - x3) - p.y;
@@ -145,7 +193,7 @@ fn batch_add_in_place<P: SWCurveConfig>(
 
 /// Window `w`: `sum_i digit_w(scalar_i) * bases_i`, its digits made here (in the window's
 /// own task).
-fn window_sum<P: SWCurveConfig, S: AsRef<[u64]>>(
+fn window_sum<P: Curve, S: AsRef<[u64]>>(
     bases: &[Affine<P>],
     scalars: &[S],
     w: usize,
@@ -181,7 +229,7 @@ fn window_sum<P: SWCurveConfig, S: AsRef<[u64]>>(
     // Each round adds neighbours (s + 2k) += (s + 2k + 1) in every bucket, then compacts
     // the sums to the front of the bucket.
     let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(total / 2 + 1);
-    let (mut den, mut prefix) = (Vec::new(), Vec::new());
+    let (mut norms, mut prefix) = (Vec::new(), Vec::new());
     loop {
         pairs.clear();
         for b in 1..=buckets {
@@ -193,7 +241,7 @@ fn window_sum<P: SWCurveConfig, S: AsRef<[u64]>>(
         if pairs.is_empty() {
             break;
         }
-        batch_add_in_place(&mut points, &pairs, &mut den, &mut prefix);
+        batch_add_in_place(&mut points, &pairs, &mut norms, &mut prefix);
         for b in 1..=buckets {
             let s = start[b];
             let l = len[b];
@@ -217,7 +265,7 @@ fn window_sum<P: SWCurveConfig, S: AsRef<[u64]>>(
 
 /// `sum_i scalars_i * bases_i` without the endomorphism (extra bases or scalars beyond the
 /// shorter slice are ignored, as in arkworks), with window size `c` (clamped to 2..=20).
-pub fn msm_with_window<P: SWCurveConfig>(
+pub fn msm_with_window<P: Curve>(
     bases: &[Affine<P>],
     scalars: &[BigInt<P>],
     c: usize,
@@ -228,7 +276,7 @@ pub fn msm_with_window<P: SWCurveConfig>(
 
 /// `sum_i scalars_i * bases_i` for scalars (little-endian `u64` limbs) below `2^bits`, with
 /// window size `c` (clamped to 2..=20). Extra bases or scalars are ignored.
-pub fn pippenger<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(
+pub fn pippenger<P: Curve, S: AsRef<[u64]> + Sync>(
     bases: &[Affine<P>],
     scalars: &[S],
     bits: usize,
@@ -276,7 +324,7 @@ pub struct Windows<P: SWCurveConfig> {
     c: usize,
 }
 
-impl<P: SWCurveConfig> Windows<P> {
+impl<P: Curve> Windows<P> {
     /// The windows of `sum_i scalars_i * points_i` for scalars below `2^bits`, with window
     /// size `c` (clamped to 2..=20), or the cost model's choice.
     pub(crate) fn new(

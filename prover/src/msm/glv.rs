@@ -16,7 +16,7 @@
 //! the plain MSM ([`Decomposer::new`] returns `None`), and tests check `k1 + lambda k2 = k`
 //! on random and edge scalars.
 
-use super::buckets::{pippenger, window_size, Windows};
+use super::buckets::{pippenger, window_size, Curve, Windows};
 use super::BigInt;
 use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::short_weierstrass::{Affine, Projective};
@@ -211,13 +211,13 @@ pub(super) fn max_bits(scalars: &[[u64; 2]]) -> usize {
 /// as in arkworks), through the GLV split and the batch-affine Pippenger, with the window
 /// size chosen for the split's size. Scalars must be reduced (below the group order), as
 /// `PrimeField::into_bigint` gives them.
-pub fn msm<P: GLVConfig>(bases: &[Affine<P>], scalars: &[BigInt<P>]) -> Projective<P> {
+pub fn msm<P: GLVConfig + Curve>(bases: &[Affine<P>], scalars: &[BigInt<P>]) -> Projective<P> {
     msm_glv_with_window(bases, scalars, None)
 }
 
 /// [`msm`] with an explicit window size `c` (clamped to 2..=20), for tuning; `None` picks it
 /// from the cost model ([`window_size`]).
-pub fn msm_glv_with_window<P: GLVConfig>(
+pub fn msm_glv_with_window<P: GLVConfig + Curve>(
     bases: &[Affine<P>],
     scalars: &[BigInt<P>],
     c: Option<usize>,
@@ -241,11 +241,14 @@ pub fn msm_glv_with_window<P: GLVConfig>(
 
 /// [`msm`] cut into its windows ([`Windows`]), for a scheduler; `None` where [`msm`] would
 /// take the plain path (a scalar at or above the group order).
-pub fn windows<P: GLVConfig>(bases: &[Affine<P>], scalars: &[BigInt<P>]) -> Option<Windows<P>> {
+pub fn windows<P: GLVConfig + Curve>(
+    bases: &[Affine<P>],
+    scalars: &[BigInt<P>],
+) -> Option<Windows<P>> {
     windows_with(bases, scalars, None)
 }
 
-fn windows_with<P: GLVConfig>(
+fn windows_with<P: GLVConfig + Curve>(
     bases: &[Affine<P>],
     scalars: &[BigInt<P>],
     c: Option<usize>,

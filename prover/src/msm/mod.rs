@@ -21,7 +21,7 @@ pub mod buckets;
 pub mod glv;
 pub mod psi4;
 
-pub use buckets::{msm_with_window, window_size, Windows};
+pub use buckets::{msm_with_window, window_size, BatchInverse, Curve, Windows};
 pub use glv::{msm, msm_glv_with_window};
 
 /// The scalar type of a curve's MSM: the scalar field's big integer.

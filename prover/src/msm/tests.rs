@@ -11,7 +11,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
 /// Paths only one group has, and that group's endomorphisms with their eigenvalues.
-trait Group: GLVConfig<ScalarField = Fr> {
+trait Group: GLVConfig<ScalarField = Fr> + Curve {
     /// Results of the group's own MSM paths, named.
     fn extra(_bases: &[Affine<Self>], _big: &[BigInt<Self>]) -> Vec<(String, Projective<Self>)> {
         Vec::new()
