@@ -163,19 +163,18 @@ impl Stopwatch {
     }
 }
 
-/// Runs `a` and `b` side by side when `overlap` is set and the `parallel` feature is on,
-/// one after the other otherwise.
-pub(crate) fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send, RB: Send>(
+/// Runs `a` and `b` side by side when `overlap` is set ([`crate::schedule::join`]), one
+/// after the other otherwise.
+fn join<A: FnOnce() -> RA + Send, B: FnOnce() -> RB + Send, RA: Send, RB: Send>(
     overlap: bool,
     a: A,
     b: B,
 ) -> (RA, RB) {
-    #[cfg(feature = "parallel")]
     if overlap {
-        return rayon::join(a, b);
+        crate::schedule::join(a, b)
+    } else {
+        (a(), b())
     }
-    let _ = overlap;
-    (a(), b())
 }
 
 /// A circuit's full assignment `z`: the instance (the constant one first), then the

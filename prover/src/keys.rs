@@ -2,6 +2,7 @@
 
 use crate::groth16::{CachedProver, R1csMatrices};
 use crate::pk_file::{self, Validation};
+use crate::schedule::join;
 use crate::ProveError;
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
@@ -94,20 +95,6 @@ fn synthesize(id: CircuitId) -> Result<R1csMatrices, ProveError> {
             R1csMatrices::synthesize(MembershipCircuit::blank(depth))
         }
     }
-}
-
-/// Runs `a` and `b` on both cores with the `parallel` feature, one after the other without.
-fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
-where
-    A: FnOnce() -> RA + Send,
-    B: FnOnce() -> RB + Send,
-    RA: Send,
-    RB: Send,
-{
-    #[cfg(feature = "parallel")]
-    return rayon::join(a, b);
-    #[cfg(not(feature = "parallel"))]
-    (a(), b())
 }
 
 /// How [`ProvingKeys::load_with`] checks `proving_key.bin` beyond its pinned hash.

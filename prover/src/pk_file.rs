@@ -42,6 +42,7 @@
 //! truncated or padded file is an error naming the section, never a panic.
 
 use crate::groth16::R1csMatrices;
+use crate::schedule::join;
 use crate::sparse::{CompactR1cs, SparseMatrix};
 use crate::ProveError;
 use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
@@ -367,20 +368,6 @@ fn decode_points<T: RawPoint>(s: &Section<'_>, strict: bool) -> Result<Vec<T>, P
         .enumerate()
         .map(decode)
         .collect()
-}
-
-/// Runs `a` and `b` on both cores with the `parallel` feature, one after the other without.
-fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
-where
-    A: FnOnce() -> RA + Send,
-    B: FnOnce() -> RB + Send,
-    RA: Send,
-    RB: Send,
-{
-    #[cfg(feature = "parallel")]
-    return rayon::join(a, b);
-    #[cfg(not(feature = "parallel"))]
-    (a(), b())
 }
 
 /// A decoded proving-key file whose verifying key is still in its compressed bytes: the

@@ -17,7 +17,7 @@
 //! - the three chains (`A`, `B`, `C`: evaluate the rows, interpolate, evaluate on the coset)
 //!   run as independent tasks, which rayon interleaves with the MSMs that run meanwhile.
 
-use crate::groth16::join;
+use crate::schedule::join;
 use crate::sparse::CompactR1cs;
 use ark_bn254::Fr;
 use ark_ff::{FftField, Field, One, Zero};
@@ -93,17 +93,14 @@ impl Quotient {
         let scale = (z_g * Fr::from(n as u64)).inverse()?;
         // four independent tables (about 25k multiplications in all), built side by side
         let ((roots, inv_roots), (to_coset, from_coset)) = join(
-            true,
             || {
                 join(
-                    true,
                     || powers(Fr::one(), w, n / 2),
                     || powers(Fr::one(), w_inv, n / 2),
                 )
             },
             || {
                 join(
-                    true,
                     || {
                         let natural = powers(n_inv, g, n);
                         (0..n).map(|p| natural[bitrev(p, log_n)]).collect()
@@ -210,10 +207,8 @@ impl Quotient {
         }
         let instance = &z[..num_inputs];
         let ((ab, b_vals), c_vals) = join(
-            true,
             || {
                 join(
-                    true,
                     || self.on_coset(a, z, instance),
                     || self.on_coset(b, z, &[]),
                 )
@@ -235,8 +230,7 @@ impl Quotient {
         let chain = |matrix, extra| self.rows_on_coset(m, |r| r1cs.evaluate(matrix, r, z), extra);
         let instance = &z[..num_inputs];
         let ((ab, b_vals), c_vals) = join(
-            true,
-            || join(true, || chain(a, instance), || chain(b, &[])),
+            || join(|| chain(a, instance), || chain(b, &[])),
             || chain(c, &[]),
         );
         Some(self.divide(ab, &b_vals, &c_vals))

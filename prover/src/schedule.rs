@@ -14,6 +14,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(feature = "parallel")]
 use std::sync::Mutex;
 
+/// Runs `a` and `b` on both cores with the `parallel` feature, one after the other without.
+pub(crate) fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    #[cfg(feature = "parallel")]
+    return rayon::join(a, b);
+    #[cfg(not(feature = "parallel"))]
+    (a(), b())
+}
+
 /// Runs `task(0)`, …, `task(n - 1)` on every thread of the pool, each thread taking the
 /// lowest index not yet taken whenever it is free, and returns the results in index order.
 /// Without the `parallel` feature (or with one thread) the tasks run in index order.
