@@ -418,12 +418,7 @@ impl CachedProver {
             }
             // circom's values of A·B − C on the odd powers of a 2n-th root of unity, which a
             // snarkjs `.zkey`'s H query is made for (see `qap_circom`).
-            QapReduction::Circom => crate::qap_circom::witness_map(
-                &self.matrices().matrices,
-                self.compact.num_instance_variables,
-                self.compact.num_constraints(),
-                full,
-            ),
+            QapReduction::Circom => crate::qap_circom::witness_map_compact(&self.compact, full),
         }
         .map_err(|e| ProveError::Synthesis(e.to_string()))
     }

@@ -17,6 +17,7 @@
 //! `C` are zero there. `C` is taken as `A * B` on the constraint rows, which holds for a
 //! satisfying witness (and only the prover's own proof suffers if it does not).
 
+use crate::sparse::CompactR1cs;
 use ark_bn254::Fr;
 use ark_ff::{FftField, Field, One, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
@@ -90,6 +91,48 @@ pub fn witness_map(
     {
         return Err(SynthesisError::Unsatisfiable);
     }
+    from_rows(
+        num_instance_variables,
+        num_constraints,
+        z,
+        |r| evaluate(&a_m[r], z),
+        |r| evaluate(&b_m[r], z),
+    )
+}
+
+/// [`witness_map`] from the compact matrices the prover keeps ([`CompactR1cs`]).
+///
+/// # Errors
+/// As [`witness_map`]; `Unsatisfiable` also when `z` is shorter than the matrices'
+/// variables.
+pub fn witness_map_compact(r1cs: &CompactR1cs, z: &[Fr]) -> Result<Vec<Fr>, SynthesisError> {
+    // Every index is below num_variables (`CompactR1cs::fits`, checked when the prover was
+    // made), so rows evaluate within `z`.
+    if z.len() < r1cs.num_variables() || !r1cs.fits(r1cs.num_variables()) {
+        return Err(SynthesisError::Unsatisfiable);
+    }
+    let [a_m, b_m, _] = r1cs.matrices();
+    from_rows(
+        r1cs.num_instance_variables,
+        r1cs.num_constraints(),
+        z,
+        |r| r1cs.evaluate(a_m, r, z),
+        |r| r1cs.evaluate(b_m, r, z),
+    )
+}
+
+/// The reduction from row values: `row_a(r)` and `row_b(r)` are constraint `r`'s `A z` and
+/// `B z`.
+fn from_rows(
+    num_instance_variables: usize,
+    num_constraints: usize,
+    z: &[Fr],
+    row_a: impl Fn(usize) -> Fr + Sync,
+    row_b: impl Fn(usize) -> Fr + Sync,
+) -> Result<Vec<Fr>, SynthesisError> {
+    if z.len() < num_instance_variables {
+        return Err(SynthesisError::Unsatisfiable);
+    }
     let n = domain_size(num_constraints, num_instance_variables);
     let domain =
         Radix2EvaluationDomain::<Fr>::new(n).ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
@@ -103,16 +146,20 @@ pub fn witness_map(
         a[..num_constraints]
             .par_iter_mut()
             .zip(b[..num_constraints].par_iter_mut())
-            .zip(a_m.par_iter().zip(b_m.par_iter()))
-            .for_each(|((a, b), (ra, rb))| {
-                *a = evaluate(ra, z);
-                *b = evaluate(rb, z);
+            .enumerate()
+            .for_each(|(r, (a, b))| {
+                *a = row_a(r);
+                *b = row_b(r);
             });
     }
     #[cfg(not(feature = "parallel"))]
-    for (i, (ra, rb)) in a_m.iter().zip(b_m.iter()).enumerate() {
-        a[i] = evaluate(ra, z);
-        b[i] = evaluate(rb, z);
+    for (r, (a, b)) in a[..num_constraints]
+        .iter_mut()
+        .zip(b[..num_constraints].iter_mut())
+        .enumerate()
+    {
+        *a = row_a(r);
+        *b = row_b(r);
     }
     a[num_constraints..num_constraints + num_instance_variables]
         .copy_from_slice(&z[..num_instance_variables]);
@@ -133,4 +180,49 @@ pub fn witness_map(
         *a = *a * b - c;
     }
     Ok(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::groth16::R1csMatrices;
+    use ark_ff::UniformRand;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha20Rng;
+
+    /// The compact matrices give circom's reduction exactly what arkworks' form gives, on
+    /// random systems (coefficients one, minus one or random; repeated variables).
+    #[test]
+    fn compact_matrices_give_the_same_reduction() {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        for (m, inputs, vars) in [(1, 1, 2), (7, 2, 9), (100, 5, 120), (1000, 24, 1100)] {
+            let mut matrix = || -> Matrix<Fr> {
+                (0..m)
+                    .map(|_| {
+                        (0..rng.gen_range(0..5))
+                            .map(|_| {
+                                let coeff = match rng.gen_range(0..3) {
+                                    0 => Fr::one(),
+                                    1 => -Fr::one(),
+                                    _ => Fr::rand(&mut rng),
+                                };
+                                (coeff, rng.gen_range(0..vars))
+                            })
+                            .collect()
+                    })
+                    .collect()
+            };
+            let r1cs = R1csMatrices {
+                num_instance_variables: inputs,
+                num_witness_variables: vars - inputs,
+                num_constraints: m,
+                matrices: vec![matrix(), matrix(), matrix()],
+            };
+            let z: Vec<Fr> = (0..vars).map(|_| Fr::rand(&mut rng)).collect();
+            let compact = CompactR1cs::from_matrices(&r1cs).expect("compact");
+            let theirs = witness_map(&r1cs.matrices, inputs, m, &z).expect("fits");
+            assert_eq!(witness_map_compact(&compact, &z).ok(), Some(theirs), "m = {m}");
+            assert!(witness_map_compact(&compact, &z[..vars - 1]).is_err(), "short z");
+        }
+    }
 }
