@@ -185,9 +185,8 @@ fn from_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::groth16::R1csMatrices;
     use ark_ff::UniformRand;
-    use rand::{Rng, SeedableRng};
+    use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
 
     /// The compact matrices give circom's reduction exactly what arkworks' form gives, on
@@ -196,33 +195,19 @@ mod tests {
     fn compact_matrices_give_the_same_reduction() {
         let mut rng = ChaCha20Rng::seed_from_u64(5);
         for (m, inputs, vars) in [(1, 1, 2), (7, 2, 9), (100, 5, 120), (1000, 24, 1100)] {
-            let mut matrix = || -> Matrix<Fr> {
-                (0..m)
-                    .map(|_| {
-                        (0..rng.gen_range(0..5))
-                            .map(|_| {
-                                let coeff = match rng.gen_range(0..3) {
-                                    0 => Fr::one(),
-                                    1 => -Fr::one(),
-                                    _ => Fr::rand(&mut rng),
-                                };
-                                (coeff, rng.gen_range(0..vars))
-                            })
-                            .collect()
-                    })
-                    .collect()
-            };
-            let r1cs = R1csMatrices {
-                num_instance_variables: inputs,
-                num_witness_variables: vars - inputs,
-                num_constraints: m,
-                matrices: vec![matrix(), matrix(), matrix()],
-            };
+            let r1cs = crate::sparse::random_r1cs(&mut rng, m, inputs, vars);
             let z: Vec<Fr> = (0..vars).map(|_| Fr::rand(&mut rng)).collect();
             let compact = CompactR1cs::from_matrices(&r1cs).expect("compact");
             let theirs = witness_map(&r1cs.matrices, inputs, m, &z).expect("fits");
-            assert_eq!(witness_map_compact(&compact, &z).ok(), Some(theirs), "m = {m}");
-            assert!(witness_map_compact(&compact, &z[..vars - 1]).is_err(), "short z");
+            assert_eq!(
+                witness_map_compact(&compact, &z).ok(),
+                Some(theirs),
+                "m = {m}"
+            );
+            assert!(
+                witness_map_compact(&compact, &z[..vars - 1]).is_err(),
+                "short z"
+            );
         }
     }
 }

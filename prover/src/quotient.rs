@@ -259,7 +259,7 @@ mod tests {
     use ark_ff::UniformRand;
     use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
     use ark_poly::GeneralEvaluationDomain;
-    use rand::{Rng, SeedableRng};
+    use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
 
     fn arkworks(matrices: &[Matrix<Fr>], num_inputs: usize, z: &[Fr]) -> Vec<Fr> {
@@ -289,34 +289,13 @@ mod tests {
             (1000, 24, 1100),
             (1025, 1, 900),
         ] {
-            let mut matrix = || -> Matrix<Fr> {
-                (0..m)
-                    .map(|_| {
-                        (0..rng.gen_range(0..5))
-                            .map(|_| {
-                                let coeff = match rng.gen_range(0..3) {
-                                    0 => Fr::one(),
-                                    1 => -Fr::one(),
-                                    _ => Fr::rand(&mut rng),
-                                };
-                                (coeff, rng.gen_range(0..vars))
-                            })
-                            .collect()
-                    })
-                    .collect()
-            };
-            let matrices = vec![matrix(), matrix(), matrix()];
+            let r1cs = crate::sparse::random_r1cs(&mut rng, m, num_inputs, vars);
+            let matrices = &r1cs.matrices;
             let z: Vec<Fr> = (0..vars).map(|_| Fr::rand(&mut rng)).collect();
             let tables = Quotient::new(m, num_inputs).expect("domain");
-            let ours = tables.compute(&matrices, num_inputs, &z).expect("fits");
-            assert_eq!(ours, arkworks(&matrices, num_inputs, &z), "m = {m}");
+            let ours = tables.compute(matrices, num_inputs, &z).expect("fits");
+            assert_eq!(ours, arkworks(matrices, num_inputs, &z), "m = {m}");
             // the compact form: the same matrices back, the same quotient
-            let r1cs = crate::groth16::R1csMatrices {
-                num_instance_variables: num_inputs,
-                num_witness_variables: vars - num_inputs,
-                num_constraints: m,
-                matrices,
-            };
             let compact = CompactR1cs::from_matrices(&r1cs).expect("compact");
             assert_eq!(compact.to_matrices(), r1cs, "m = {m}");
             let entries: usize = compact.matrices().iter().map(|x| x.entries()).sum();

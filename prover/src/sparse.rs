@@ -262,3 +262,37 @@ impl CompactR1cs {
             .sum()
     }
 }
+
+/// Random sparse systems for tests: `m` rows of up to four entries each, coefficients one,
+/// minus one or random, variables below `vars` (repeats included).
+#[cfg(test)]
+pub(crate) fn random_r1cs(
+    rng: &mut impl rand::Rng,
+    m: usize,
+    inputs: usize,
+    vars: usize,
+) -> R1csMatrices {
+    use ark_ff::UniformRand;
+    let mut matrix = || -> Vec<Vec<(Fr, usize)>> {
+        (0..m)
+            .map(|_| {
+                (0..rng.gen_range(0..5))
+                    .map(|_| {
+                        let coeff = match rng.gen_range(0..3) {
+                            0 => Fr::one(),
+                            1 => -Fr::one(),
+                            _ => Fr::rand(rng),
+                        };
+                        (coeff, rng.gen_range(0..vars))
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    R1csMatrices {
+        num_instance_variables: inputs,
+        num_witness_variables: vars - inputs,
+        num_constraints: m,
+        matrices: vec![matrix(), matrix(), matrix()],
+    }
+}
