@@ -199,12 +199,17 @@ fn policy_violation(st: PolicyStatement, w: PolicyWitness) -> Option<String> {
         .unwrap()
         .synthesize(cs.clone())
         .unwrap();
+    violation(&cs, &layout)
+}
+
+/// The section of `cs`'s first unsatisfied constraint, or `None` when every one holds.
+fn violation(cs: &ConstraintSystemRef<Fr>, layout: &Layout) -> Option<String> {
     if cs.is_satisfied().unwrap() {
         None
     } else {
         Some(
             layout
-                .first_unsatisfied(&cs)
+                .first_unsatisfied(cs)
                 .unwrap_or_else(|| "unknown".into()),
         )
     }
@@ -239,13 +244,5 @@ fn membership_violation(st: MembershipStatement, w: MembershipWitness) -> Option
         .unwrap()
         .synthesize(cs.clone())
         .unwrap();
-    if cs.is_satisfied().unwrap() {
-        None
-    } else {
-        Some(
-            layout
-                .first_unsatisfied(&cs)
-                .unwrap_or_else(|| "unknown".into()),
-        )
-    }
+    violation(&cs, &layout)
 }

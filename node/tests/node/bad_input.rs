@@ -14,15 +14,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
     let ms = members();
     coop(&c, &ms).await;
     let cred = credential(&ms[0].1, 720);
-    let att = c
-        .sign(
-            &sk(10),
-            TxBody::Attest {
-                commitment: cred.commitment(),
-            },
-        )
-        .await;
-    c.include(&att).await;
+    attest(&c, cred.commitment()).await;
     let loan = apply(&c, &ms[0].0, &ms[0].1, &cred, 10_000, 2).await;
     c.include(&loan).await;
 
@@ -90,50 +82,17 @@ async fn bad_input_is_refused_and_changes_nothing() {
     if let TxBody::ApplyLoan { proof, .. } = &loan.body {
         let mut p = proof.clone();
         p.proof = vec![0xab; p.proof.len()];
-        garbage = Tx::sign(
-            CHAIN,
-            &ms[1].0,
-            c.nonce(&ms[1].0).await,
-            TxBody::ApplyLoan {
-                policy_id: 1,
-                amount: 10_000,
-                term: 2,
-                rate_bps: 1_200,
-                proof: p,
-            },
-        );
+        garbage = application(&c, &ms[1].0, p).await;
     }
     expect(c.submit_raw(&garbage).await, 422, "malformed_proof");
     if let TxBody::ApplyLoan { proof, .. } = &loan.body {
         let mut p = proof.clone();
         // Another member's claim on A's proof: the inputs change, the proof no longer holds.
         p.public_inputs[1] += Fr::from(1u64);
-        let tx = Tx::sign(
-            CHAIN,
-            &ms[1].0,
-            c.nonce(&ms[1].0).await,
-            TxBody::ApplyLoan {
-                policy_id: 1,
-                amount: 10_000,
-                term: 2,
-                rate_bps: 1_200,
-                proof: p,
-            },
-        );
+        let tx = application(&c, &ms[1].0, p).await;
         expect(c.submit_raw(&tx).await, 422, "invalid_proof");
         // A replayed proof under a new transaction: its nullifier is spent.
-        let replay = Tx::sign(
-            CHAIN,
-            &ms[0].0,
-            c.nonce(&ms[0].0).await,
-            TxBody::ApplyLoan {
-                policy_id: 1,
-                amount: 10_000,
-                term: 2,
-                rate_bps: 1_200,
-                proof: proof.clone(),
-            },
-        );
+        let replay = application(&c, &ms[0].0, proof.clone()).await;
         expect(c.submit_raw(&replay).await, 409, "nullifier_used");
     }
     // A replayed (already included) transaction, and a nonce from the future.
@@ -175,4 +134,21 @@ async fn bad_input_is_refused_and_changes_nothing() {
         .expect("reopen")
         .verify()
         .expect("verify");
+}
+
+/// The test's loan application (policy 1, 10,000 over two instalments at 12 %) carrying
+/// `proof`, signed by `k` at its next nonce: what a client can send with any proof bytes.
+async fn application(c: &Client, k: &SigningKey, proof: zkcredit_ledger::ProofData) -> Tx {
+    Tx::sign(
+        CHAIN,
+        k,
+        c.nonce(k).await,
+        TxBody::ApplyLoan {
+            policy_id: 1,
+            amount: 10_000,
+            term: 2,
+            rate_bps: 1_200,
+            proof,
+        },
+    )
 }

@@ -38,15 +38,7 @@ async fn dashboard_in_a_real_browser() {
     let ms = members();
     coop(&c, &ms).await;
     let cred = credential(&ms[0].1, 710);
-    let att = c
-        .sign(
-            &sk(10),
-            TxBody::Attest {
-                commitment: cred.commitment(),
-            },
-        )
-        .await;
-    c.include(&att).await;
+    attest(&c, cred.commitment()).await;
     let loan = apply(&c, &ms[0].0, &ms[0].1, &cred, 20_000, 3).await;
     c.include(&loan).await;
 

@@ -300,6 +300,12 @@ async fn with_member_seeded<T: Send + 'static>(
     .expect("client task")
 }
 
+/// The bureau (key 10) attests `commitment` and the transaction is included in a block.
+async fn attest(c: &Client, commitment: Fr) {
+    let tx = c.sign(&sk(10), TxBody::Attest { commitment }).await;
+    c.include(&tx).await;
+}
+
 /// A loan application made the way a wallet makes it: registry path and plan from the node.
 async fn apply(
     c: &Client,
@@ -367,15 +373,7 @@ async fn coop(c: &Client, ids: &[(SigningKey, Identity)]) {
         .await;
     c.include(&open).await;
     for (_, id) in ids {
-        let tx = c
-            .sign(
-                &sk(10),
-                TxBody::Attest {
-                    commitment: admission_credential(id).commitment(),
-                },
-            )
-            .await;
-        c.include(&tx).await;
+        attest(c, admission_credential(id).commitment()).await;
     }
     let mut hashes = Vec::new();
     for (k, id) in ids {

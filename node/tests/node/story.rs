@@ -20,15 +20,7 @@ async fn coop_story_over_http() {
         .map(|(i, (_, id))| credential(id, 700 + i as u64))
         .collect();
     for cred in &creds {
-        let tx = c
-            .sign(
-                &sk(10),
-                TxBody::Attest {
-                    commitment: cred.commitment(),
-                },
-            )
-            .await;
-        c.include(&tx).await;
+        attest(&c, cred.commitment()).await;
     }
 
     // A applies for a small loan (auto-approved), B for a large one (member vote).

@@ -21,15 +21,7 @@ async fn admitted_proofs_verify_once_injected_ones_at_build() {
     assert_eq!(metric(&c, "zkcredit_proofs_preverified_total").await, 3);
     let creds = [credential(&ms[0].1, 720), credential(&ms[1].1, 720)];
     for cred in &creds {
-        let att = c
-            .sign(
-                &sk(10),
-                TxBody::Attest {
-                    commitment: cred.commitment(),
-                },
-            )
-            .await;
-        c.include(&att).await;
+        attest(&c, cred.commitment()).await;
     }
     let good = apply(&c, &ms[0].0, &ms[0].1, &creds[0], 10_000, 2).await;
     let other = apply(&c, &ms[1].0, &ms[1].1, &creds[1], 10_000, 2).await;
