@@ -43,21 +43,6 @@ pub struct Quotient {
     from_coset: Vec<Fr>,
 }
 
-/// `sum coeff * z[index]` over one constraint row.
-fn evaluate(row: &[(Fr, usize)], z: &[Fr]) -> Fr {
-    row.iter()
-        .map(
-            |(coeff, i)| {
-                if coeff.is_one() {
-                    z[*i]
-                } else {
-                    z[*i] * coeff
-                }
-            },
-        )
-        .sum()
-}
-
 fn bitrev(i: usize, log_n: u32) -> usize {
     if log_n == 0 {
         0
@@ -165,13 +150,8 @@ impl Quotient {
         }
     }
 
-    /// The values of one matrix's polynomial on the coset `g <w>`: rows evaluated at `z`
-    /// (then `extra`, the instance, for `A`), interpolated, evaluated on the coset.
-    fn on_coset(&self, matrix: &Matrix<Fr>, z: &[Fr], extra: &[Fr]) -> Vec<Fr> {
-        self.rows_on_coset(matrix.len(), |r| evaluate(&matrix[r], z), extra)
-    }
-
-    /// [`Self::on_coset`] for `m` rows whose values `row` gives.
+    /// The values of one matrix's polynomial on the coset `g <w>`: its `m` rows' values
+    /// (`row`; then `extra`, the instance, for `A`), interpolated, evaluated on the coset.
     fn rows_on_coset(&self, m: usize, row: impl Fn(usize) -> Fr, extra: &[Fr]) -> Vec<Fr> {
         let mut v = vec![Fr::zero(); self.n];
         for (r, slot) in v.iter_mut().take(m).enumerate() {
@@ -188,34 +168,16 @@ impl Quotient {
 
     /// The quotient's coefficients (length `n`) for matrices `A`, `B`, `C` of
     /// `num_constraints` rows and the full assignment `z` (instance then witness); `None`
-    /// when the shape does not fit this domain.
+    /// when the shape does not fit this domain. Converts to the compact form the prover
+    /// keeps and runs [`Self::compute_compact`].
     pub fn compute(&self, matrices: &[Matrix<Fr>], num_inputs: usize, z: &[Fr]) -> Option<Vec<Fr>> {
-        let [a, b, c] = matrices else {
-            return None;
+        let r1cs = crate::groth16::R1csMatrices {
+            num_instance_variables: num_inputs,
+            num_witness_variables: z.len().saturating_sub(num_inputs),
+            num_constraints: matrices.first().map_or(0, Vec::len),
+            matrices: matrices.to_vec(),
         };
-        let m = a.len();
-        if b.len() != m || c.len() != m || m + num_inputs > self.n || z.len() < num_inputs {
-            return None;
-        }
-        if matrices
-            .iter()
-            .flatten()
-            .flatten()
-            .any(|&(_, i)| i >= z.len())
-        {
-            return None;
-        }
-        let instance = &z[..num_inputs];
-        let ((ab, b_vals), c_vals) = join(
-            || {
-                join(
-                    || self.on_coset(a, z, instance),
-                    || self.on_coset(b, z, &[]),
-                )
-            },
-            || self.on_coset(c, z, &[]),
-        );
-        Some(self.divide(ab, &b_vals, &c_vals))
+        self.compute_compact(&CompactR1cs::from_matrices(&r1cs).ok()?, z)
     }
 
     /// [`Self::compute`] from the compact matrices; `None` when the shape does not fit this
